@@ -1,0 +1,227 @@
+// Package configs loads astad's configuration from a YAML file and from
+// ASTA_* environment variables, which override the file. The file
+// astad.yaml in this folder lists every option with its default.
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"asta/jobs/chambercsv"
+	"github.com/robfig/cron/v3"
+)
+
+// Config is astad's whole configuration.
+type Config struct {
+	Database        string        `yaml:"database"`
+	Listen          string        `yaml:"listen"`
+	Timezone        string        `yaml:"timezone"`
+	LogLevel        string        `yaml:"log_level"`
+	LogFormat       string        `yaml:"log_format"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Import          Import        `yaml:"import"`
+}
+
+// Import configures the import job.
+type Import struct {
+	Inbox           string        `yaml:"inbox"`
+	Schedule        string        `yaml:"schedule"`
+	Encoding        string        `yaml:"encoding"`
+	IncompleteAfter time.Duration `yaml:"incomplete_after"`
+	RejectShare     float64       `yaml:"reject_share"`
+	RejectCount     int           `yaml:"reject_count"`
+	HoldShare       float64       `yaml:"hold_share"`
+	HoldCount       int           `yaml:"hold_count"`
+}
+
+// Default returns the configuration that applies when neither a file nor
+// the environment sets an option.
+func Default() Config {
+	return Config{
+		Database:        "data/asta.db",
+		Listen:          "127.0.0.1:8080",
+		Timezone:        "Europe/Berlin",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 30 * time.Second,
+		Import: Import{
+			Inbox:           "data/inbox",
+			Schedule:        "*/5 * * * *",
+			Encoding:        "auto",
+			IncompleteAfter: time.Hour,
+			RejectShare:     0.05,
+			RejectCount:     10,
+			HoldShare:       0.10,
+			HoldCount:       20,
+		},
+	}
+}
+
+// Load returns the defaults overridden by the file at path, if path is not
+// empty, and then by the environment as environ lists it ("KEY=value").
+// It fails on an unknown option or an invalid value and names it.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+			return cfg, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := cfg.applyEnv(environ); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		if path != "" {
+			return cfg, fmt.Errorf("config file %s: %w", path, err)
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// envOptions maps each environment variable to the option it sets.
+var envOptions = map[string]func(c *Config, v string) error{
+	"ASTA_DATABASE_URL":            func(c *Config, v string) error { c.Database = v; return nil },
+	"ASTA_LISTEN":                  func(c *Config, v string) error { c.Listen = v; return nil },
+	"ASTA_TIMEZONE":                func(c *Config, v string) error { c.Timezone = v; return nil },
+	"ASTA_LOG_LEVEL":               func(c *Config, v string) error { c.LogLevel = v; return nil },
+	"ASTA_LOG_FORMAT":              func(c *Config, v string) error { c.LogFormat = v; return nil },
+	"ASTA_SHUTDOWN_TIMEOUT":        durationEnv(func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+	"ASTA_INBOX":                   func(c *Config, v string) error { c.Import.Inbox = v; return nil },
+	"ASTA_IMPORT_SCHEDULE":         func(c *Config, v string) error { c.Import.Schedule = v; return nil },
+	"ASTA_IMPORT_ENCODING":         func(c *Config, v string) error { c.Import.Encoding = v; return nil },
+	"ASTA_IMPORT_INCOMPLETE_AFTER": durationEnv(func(c *Config) *time.Duration { return &c.Import.IncompleteAfter }),
+	"ASTA_IMPORT_REJECT_SHARE":     floatEnv(func(c *Config) *float64 { return &c.Import.RejectShare }),
+	"ASTA_IMPORT_REJECT_COUNT":     intEnv(func(c *Config) *int { return &c.Import.RejectCount }),
+	"ASTA_IMPORT_HOLD_SHARE":       floatEnv(func(c *Config) *float64 { return &c.Import.HoldShare }),
+	"ASTA_IMPORT_HOLD_COUNT":       intEnv(func(c *Config) *int { return &c.Import.HoldCount }),
+}
+
+// envIgnored lists ASTA_* variables that are not options: the config
+// file's path and the test suite's settings.
+func envIgnored(key string) bool {
+	return key == "ASTA_CONFIG" || strings.HasPrefix(key, "ASTA_TEST_")
+}
+
+func (c *Config) applyEnv(environ []string) error {
+	for _, kv := range environ {
+		key, val, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(key, "ASTA_") || envIgnored(key) {
+			continue
+		}
+		set, ok := envOptions[key]
+		if !ok {
+			return fmt.Errorf("unknown environment variable %s: see configs/astad.yaml for the options", key)
+		}
+		if err := set(c, val); err != nil {
+			return fmt.Errorf("environment variable %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+func durationEnv(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("invalid duration %q: use a number with a unit, such as 30s or 5m", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func floatEnv(field func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("invalid number %q: use a fraction such as 0.05", v)
+		}
+		*field(c) = f
+		return nil
+	}
+}
+
+func intEnv(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("invalid whole number %q", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// Validate checks every option and names the first invalid one.
+func (c *Config) Validate() error {
+	if c.Database == "" {
+		return errors.New("database is empty: set a postgres:// URL or a SQLite file path")
+	}
+	if c.Listen == "" {
+		return errors.New("listen is empty: set an address such as 127.0.0.1:8080")
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("timezone %q is unknown: use an IANA name such as Europe/Berlin", c.Timezone)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("log_level %q is invalid: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log_format %q is invalid: use text or json", c.LogFormat)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("shutdown_timeout %s must be positive", c.ShutdownTimeout)
+	}
+	return c.Import.validate()
+}
+
+func (im *Import) validate() error {
+	if im.Inbox == "" {
+		return errors.New("import.inbox is empty: set the folder the export packages arrive in")
+	}
+	if _, err := cron.ParseStandard(im.Schedule); err != nil {
+		return fmt.Errorf("import.schedule %q is invalid: %w", im.Schedule, err)
+	}
+	if _, err := chambercsv.ParseEncoding(im.Encoding); err != nil {
+		return fmt.Errorf("import.encoding: %w", err)
+	}
+	if im.IncompleteAfter <= 0 {
+		return fmt.Errorf("import.incomplete_after %s must be positive", im.IncompleteAfter)
+	}
+	if im.RejectShare < 0 || im.RejectShare > 1 {
+		return fmt.Errorf("import.reject_share %v must be between 0 and 1", im.RejectShare)
+	}
+	if im.HoldShare < 0 || im.HoldShare > 1 {
+		return fmt.Errorf("import.hold_share %v must be between 0 and 1", im.HoldShare)
+	}
+	if im.RejectCount < 0 || im.HoldCount < 0 {
+		return errors.New("import.reject_count and import.hold_count must not be negative")
+	}
+	return nil
+}
+
+// Location returns the configured time zone. Validate has checked it.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

@@ -1,0 +1,197 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"asta/schema"
+)
+
+// runPostgres copies each file's valid records into a temporary staging
+// table while it validates them, and merges the staging tables into the
+// real ones, all in one transaction on a connection of its own.
+func (p *plan) runPostgres(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, p.im.opts.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect for import: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin import transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	if err := p.prepareFiles(ctx); err != nil {
+		return err
+	}
+	for _, fs := range p.files {
+		if err := p.stagePostgres(ctx, tx, fs); err != nil {
+			return err
+		}
+	}
+	if err := p.judge(); err != nil || p.dryRun {
+		return err
+	}
+
+	now := p.im.opts.Now().UTC()
+	for _, fs := range p.files {
+		if err := p.mergePostgres(ctx, tx, fs, now); err != nil {
+			return err
+		}
+	}
+	if p.res.RunID != 0 {
+		if _, err := tx.Exec(ctx, "UPDATE import_runs SET outcome = $1 WHERE id = $2",
+			schema.OutcomeApplied, p.res.RunID); err != nil {
+			return appliedConflict(err, p.res.RunID)
+		}
+	}
+	if p.im.opts.failAfterApply != nil {
+		return p.im.opts.failAfterApply
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return appliedConflict(err, p.res.RunID)
+	}
+	return nil
+}
+
+// appliedConflict explains the unique violation that a second apply of
+// the same package meets, as when another instance applied it meanwhile.
+func appliedConflict(err error, runID int64) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: the package was applied meanwhile by another run", errRejected)
+	}
+	return fmt.Errorf("mark import run %d applied: %w", runID, err)
+}
+
+func stagingTable(fs *fileState) string { return "stage_" + fs.kind.table }
+
+// stagePostgres creates the file's staging table and fills it with COPY
+// from the validating reader.
+func (p *plan) stagePostgres(ctx context.Context, tx pgx.Tx, fs *fileState) error {
+	k := fs.kind
+	defs := []string{"line integer NOT NULL"}
+	names := []string{"line"}
+	for _, c := range k.columns {
+		defs = append(defs, c.db+" "+c.pgType())
+		names = append(names, c.db)
+	}
+	table := stagingTable(fs)
+	if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP",
+		table, strings.Join(defs, ", "))); err != nil {
+		return fmt.Errorf("create %s: %w", table, err)
+	}
+
+	late, err := p.validateFile(ctx, fs, func(rr *rowReader) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, names, &copySource{rr: rr})
+		if err != nil {
+			var src *copySourceError
+			if errors.As(err, &src) {
+				return classify(src.err)
+			}
+			return fmt.Errorf("copy %s: %w", k.file, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(late) > 0 {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE line = ANY($1)", late); err != nil {
+			return fmt.Errorf("drop rejected rows of %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// mergePostgres writes the new and changed rows of a staging table and
+// ends the records that a full export lacks.
+func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now time.Time) error {
+	main, trainee := fs.kind.targets()
+	stage := stagingTable(fs)
+
+	if trainee != nil {
+		latest := fmt.Sprintf("(SELECT DISTINCT ON (trainee_number) trainee_number AS number, %s FROM %s "+
+			"ORDER BY trainee_number, line DESC)", strings.Join(fs.kind.trainee, ", "), stage)
+		if _, err := tx.Exec(ctx, trainee.pgMerge(latest), now); err != nil {
+			return fmt.Errorf("merge trainees: %w", err)
+		}
+	}
+	tag, err := tx.Exec(ctx, main.pgMerge(stage), now)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", main.table, err)
+	}
+	fs.inserted = p.insertedCount(fs)
+	fs.changed = tag.RowsAffected() - fs.inserted
+
+	if fs.kind.codeIndex() >= 0 {
+		if _, err := tx.Exec(ctx, `WITH fresh AS (
+				INSERT INTO activation_codes (company_ident, code_hash, created_at)
+				SELECT ident, code_hash, $1 FROM `+stage+` WHERE code_hash IS NOT NULL
+				ON CONFLICT DO NOTHING RETURNING company_ident, code_hash)
+			UPDATE companies c SET activation_code_hash = fresh.code_hash,
+				activation_code_used_at = NULL, updated_at = $1
+			FROM fresh WHERE c.ident = fresh.company_ident`, now); err != nil {
+			return fmt.Errorf("merge activation codes: %w", err)
+		}
+	}
+
+	if len(fs.ended) > 0 {
+		q := fmt.Sprintf("UPDATE %s SET missing_since = $1, updated_at = $2 WHERE %s = ANY($3) AND missing_since IS NULL",
+			main.table, main.cols[0])
+		if _, err := tx.Exec(ctx, q, p.missingDate().Time(), now, fs.ended); err != nil {
+			return fmt.Errorf("end %s: %w", main.table, err)
+		}
+	}
+	return nil
+}
+
+// copySource feeds the validating reader's rows to COPY.
+type copySource struct {
+	rr   *rowReader
+	vals []any
+	err  error
+}
+
+// copySourceError carries a reader error through pgx's CopyFrom.
+type copySourceError struct{ err error }
+
+func (e *copySourceError) Error() string { return e.err.Error() }
+func (e *copySourceError) Unwrap() error { return e.err }
+
+func (c *copySource) Next() bool {
+	ok, err := c.rr.next()
+	if err != nil {
+		c.err = &copySourceError{err}
+		return false
+	}
+	return ok
+}
+
+func (c *copySource) Values() ([]any, error) {
+	if c.vals == nil {
+		c.vals = make([]any, len(c.rr.row))
+	}
+	c.vals[0] = int32(c.rr.row[0].(int))
+	for i, v := range c.rr.row[1:] {
+		switch v := v.(type) {
+		case schema.Date:
+			c.vals[1+i] = v.Time()
+		case int:
+			c.vals[1+i] = int32(v)
+		default:
+			c.vals[1+i] = v
+		}
+	}
+	return c.vals, nil
+}
+
+func (c *copySource) Err() error { return c.err }

@@ -1,0 +1,338 @@
+// Package importer applies the chamber's export packages to the database:
+// it reads a package (a folder or a .zip file), checks its control file,
+// validates every record, and applies the records it takes in one
+// transaction, or nothing at all.
+//
+// On PostgreSQL the records are copied into staging tables with COPY and
+// merged with set-based statements that write only changed rows. On
+// SQLite the package is validated before the write transaction begins,
+// and then applied with prepared statements, so that the write lock is
+// held only while the rows are written.
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"asta/jobs/chambercsv"
+	"asta/schema"
+)
+
+// Options configures an [Importer].
+type Options struct {
+	DB          *bun.DB
+	DatabaseURL string // the URL DB was opened with; the PostgreSQL bulk path opens its own connection
+	Location    *time.Location
+	Encoding    chambercsv.Encoding
+	RejectShare float64 // a file's rejected records beyond this share ...
+	RejectCount int     // ... and this number reject the package
+	HoldShare   float64 // a full export ending more than this share ...
+	HoldCount   int     // ... and this number of a kind's records is held
+	Logger      *slog.Logger
+	Metrics     *Metrics // may be nil
+	Now         func() time.Time
+
+	// failAfterApply, set by tests, fails the apply after the rows are
+	// written and before the commit, as a crash would.
+	failAfterApply error
+}
+
+// Importer imports packages. It is safe for concurrent use, but imports
+// of one database must not run at once: the scheduler serialises them.
+type Importer struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns an Importer.
+func New(opts Options) *Importer {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Importer{opts: opts, log: opts.Logger}
+}
+
+// FileResult holds the counts of one data file.
+type FileResult struct {
+	File     string
+	Records  int64
+	Inserted int64
+	Changed  int64
+	Ended    int64
+	Rejected int64
+}
+
+// Result is the outcome of one import.
+type Result struct {
+	RunID      int64 // 0 when no run was recorded
+	PackageID  string
+	Package    string
+	ExportType string
+	Created    time.Time
+	Outcome    string // one of the schema.Outcome* constants
+	Reason     string // why a package was rejected or held
+	Incomplete bool   // rejected because files are missing or do not match the control file
+	Files      []FileResult
+	Rejections []Rejection
+	Duration   time.Duration
+}
+
+// Request says what to import and how.
+type Request struct {
+	Path     string
+	DryRun   bool     // validate and report only, change nothing
+	Progress Progress // may be nil
+	// Waiting leaves an incomplete package unrecorded with outcome
+	// incomplete, for a package that may still be in transfer.
+	Waiting bool
+}
+
+// Progress receives the records read so far of a file and the number the
+// control file announces.
+type Progress func(file string, done, expected int64)
+
+// errRejected and errHeld end an import before the apply.
+var (
+	errRejected = errors.New("package rejected")
+	errHeld     = errors.New("package held")
+)
+
+// Import imports the package at path. With dryRun set it validates the
+// package and reports what an import would do, changing nothing. The
+// error is non-nil only when the import failed for a cause other than
+// the package, such as the database; the Result then has outcome failed.
+func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
+	start := im.opts.Now()
+	res := &Result{Package: packageName(req.Path)}
+	err := im.run(ctx, req, res)
+	res.Duration = im.opts.Now().Sub(start)
+
+	switch {
+	case err == nil:
+	case errors.Is(err, errIncomplete) && req.Waiting:
+		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeIncomplete, err.Error(), true
+	case errors.Is(err, errIncomplete):
+		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeRejected, err.Error(), true
+	case errors.Is(err, errRejected):
+		res.Outcome, res.Reason = schema.OutcomeRejected, err.Error()
+	case errors.Is(err, errHeld):
+		res.Outcome, res.Reason = schema.OutcomeHeld, err.Error()
+	default:
+		res.Outcome, res.Reason = schema.OutcomeFailed, err.Error()
+	}
+	if !req.DryRun && res.Outcome != schema.OutcomeIncomplete && res.Outcome != schema.OutcomeAlreadyApplied &&
+		res.Outcome != schema.OutcomeHeld {
+		if res.RunID == 0 {
+			if res.RunID, err = im.startRun(context.WithoutCancel(ctx), res); err != nil {
+				res.Outcome, res.Reason = schema.OutcomeFailed, err.Error()
+			}
+		}
+	}
+	if !req.DryRun {
+		if ferr := im.finishRun(context.WithoutCancel(ctx), res); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	im.opts.Metrics.observe(res)
+	if res.Outcome == schema.OutcomeFailed {
+		return res, err
+	}
+	return res, nil
+}
+
+func (im *Importer) run(ctx context.Context, req Request, res *Result) error {
+	src, err := openSource(req.Path)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errIncomplete, err)
+	}
+	defer src.close()
+
+	ctl, err := readControl(src, im.opts.Encoding, im.opts.Location)
+	if err != nil {
+		if errors.Is(err, errIncomplete) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errRejected, err)
+	}
+	res.PackageID, res.ExportType, res.Created = ctl.id, ctl.exportType, ctl.created
+	im.warnUnlisted(src, ctl, res)
+
+	confirmed, err := im.checkOrder(ctx, ctl, res)
+	if err != nil || res.Outcome == schema.OutcomeAlreadyApplied {
+		return err
+	}
+	if !req.DryRun {
+		if res.RunID, err = im.startRun(ctx, res); err != nil {
+			return err
+		}
+	}
+	im.log.Info("import started", "package", res.Package, "package_id", short(ctl.id), "run_id", res.RunID,
+		"export_type", ctl.exportType)
+
+	p := &plan{im: im, src: src, ctl: ctl, res: res, confirmed: confirmed, dryRun: req.DryRun, progress: req.Progress}
+	if schema.IsPostgres(im.opts.DB) {
+		err = p.runPostgres(ctx)
+	} else {
+		err = p.runSQLite(ctx)
+	}
+	p.collect(err == nil && !req.DryRun)
+	if err == nil {
+		res.Outcome = schema.OutcomeApplied
+		if req.DryRun {
+			res.Outcome = schema.OutcomeValidated
+		}
+	}
+	return err
+}
+
+// warnUnlisted logs the data files that the control file does not list.
+func (im *Importer) warnUnlisted(src source, ctl *control, res *Result) {
+	names, err := src.names()
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		if _, listed := ctl.entries[n]; !listed && n != ControlFile {
+			im.log.Warn("file not listed in control file, ignored", "package", res.Package, "file", n)
+		}
+	}
+}
+
+// checkOrder rejects a stale package, notices an applied one, and waits
+// while a held package blocks the queue. It reports whether an operator
+// confirmed a hold of this package.
+func (im *Importer) checkOrder(ctx context.Context, ctl *control, res *Result) (bool, error) {
+	db := im.opts.DB
+	n, err := db.NewSelect().Model((*schema.ImportRun)(nil)).
+		Where("package_id = ? AND outcome = ?", ctl.id, schema.OutcomeApplied).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read import runs: %w", err)
+	}
+	if n > 0 {
+		res.Outcome, res.Reason = schema.OutcomeAlreadyApplied, "the package was applied before"
+		return false, nil
+	}
+
+	var holds []schema.PackageHold
+	if err := db.NewSelect().Model(&holds).Where("decision IS NULL OR package_id = ?", ctl.id).
+		Scan(ctx); err != nil {
+		return false, fmt.Errorf("read package holds: %w", err)
+	}
+	for _, h := range holds {
+		switch {
+		case h.PackageID == ctl.id && h.Decision == schema.HoldConfirmed:
+			return true, nil
+		case h.PackageID == ctl.id && h.Decision == schema.HoldDiscarded:
+			return false, fmt.Errorf("%w: an operator discarded the package", errRejected)
+		case h.PackageID == ctl.id:
+			return false, fmt.Errorf("%w: waiting for an operator: %s (astad hold confirm %s)", errHeld, h.Reason, short(ctl.id))
+		default:
+			return false, fmt.Errorf("%w: package %s is held for an operator and comes first", errHeld, h.PackageName)
+		}
+	}
+
+	var last schema.ImportRun
+	err = db.NewSelect().Model(&last).Where("outcome = ?", schema.OutcomeApplied).
+		Order("exported_at DESC").Limit(1).Scan(ctx)
+	if err == nil && last.ExportedAt != nil && ctl.created.Before(*last.ExportedAt) {
+		return false, fmt.Errorf("%w: stale: created %s, before the last applied package %s (created %s)",
+			errRejected, germanTime(ctl.created, im.opts.Location), last.PackageName,
+			germanTime(*last.ExportedAt, im.opts.Location))
+	}
+	return false, nil
+}
+
+func (im *Importer) startRun(ctx context.Context, res *Result) (int64, error) {
+	created := res.Created
+	run := &schema.ImportRun{
+		PackageID: res.PackageID, PackageName: res.Package, ExportType: res.ExportType,
+		ExportedAt: &created, StartedAt: im.opts.Now().UTC(), Outcome: schema.OutcomeRunning,
+	}
+	if _, err := im.opts.DB.NewInsert().Model(run).Returning("id").Exec(ctx); err != nil {
+		return 0, fmt.Errorf("record import run: %w", err)
+	}
+	return run.ID, nil
+}
+
+// finishRun records the outcome, counts and rejections of a run. The
+// apply transaction has already set an applied run's outcome.
+func (im *Importer) finishRun(ctx context.Context, res *Result) error {
+	if res.RunID == 0 {
+		return nil
+	}
+	return im.opts.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		finished := im.opts.Now().UTC()
+		run := &schema.ImportRun{ID: res.RunID, FinishedAt: &finished, Outcome: res.Outcome, Message: res.Reason}
+		for _, f := range res.Files {
+			run.Records += f.Records
+			run.Inserted += f.Inserted
+			run.Changed += f.Changed
+			run.Ended += f.Ended
+			run.Rejected += f.Rejected
+		}
+		if _, err := tx.NewUpdate().Model(run).
+			Column("finished_at", "outcome", "message", "records", "inserted", "changed", "ended", "rejected").
+			WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("record import run %d: %w", res.RunID, err)
+		}
+		return im.recordDetails(ctx, tx, res)
+	})
+}
+
+func (im *Importer) recordDetails(ctx context.Context, tx bun.Tx, res *Result) error {
+	for _, f := range res.Files {
+		row := &schema.ImportRunFile{RunID: res.RunID, File: f.File, Records: f.Records,
+			Inserted: f.Inserted, Changed: f.Changed, Ended: f.Ended, Rejected: f.Rejected}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return fmt.Errorf("record import run files: %w", err)
+		}
+	}
+	const batch = 500
+	for i := 0; i < len(res.Rejections); i += batch {
+		part := res.Rejections[i:min(i+batch, len(res.Rejections))]
+		rows := make([]schema.RejectedRecord, len(part))
+		for j, r := range part {
+			rows[j] = schema.RejectedRecord{RunID: res.RunID, File: r.File, Line: r.Line,
+				ColumnName: r.Column, Value: r.Value, Reason: r.Reason}
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return fmt.Errorf("record rejected records: %w", err)
+		}
+	}
+	if res.Outcome == schema.OutcomeHeld && res.PackageID != "" {
+		hold := &schema.PackageHold{PackageID: res.PackageID, RunID: res.RunID, PackageName: res.Package,
+			ExportedAt: res.Created, Reason: res.Reason, HeldAt: im.opts.Now().UTC()}
+		if _, err := tx.NewInsert().Model(hold).On("CONFLICT (package_id) DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("record package hold: %w", err)
+		}
+	}
+	return nil
+}
+
+// exceeds reports whether n is beyond both share of total and count.
+func exceeds(n, total int64, share float64, count int) bool {
+	return n > int64(count) && float64(n) > share*float64(total)+1e-9*math.Max(1, float64(total))
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func germanTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("02.01.2006 15:04:05")
+}

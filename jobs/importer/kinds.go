@@ -1,0 +1,246 @@
+package importer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"asta/schema"
+)
+
+// fieldType says how a column's text is checked and converted.
+type fieldType int
+
+const (
+	fText fieldType = iota
+	fIdent
+	fDigits // 1 to 10 digits, kept as text
+	fDate
+	fFlag
+	fInt
+	fEnum
+	fCode // activation code, stored as a hash
+)
+
+// column is one CSV column of a data file and the database column it
+// fills. An empty db means the value is only checked.
+type column struct {
+	csv      string
+	db       string
+	typ      fieldType
+	required bool
+	enum     []string
+	min, max int    // range of an fInt
+	ref      string // file name of the kind this column refers to
+}
+
+// kind describes one data file of a package.
+type kind struct {
+	file    string
+	table   string
+	columns []column // the first is the key
+	// trainee holds the columns of vertraege.csv that also fill trainees.
+	trainee []string
+}
+
+var (
+	salutations = []string{"Frau", "Herr", "divers"}
+	kindsByFile = map[string]*kind{}
+)
+
+// kinds lists the data files in the order a package is applied, because
+// later files refer to earlier ones.
+var kinds = []*kind{
+	{
+		file: "berufe.csv", table: "occupations",
+		columns: []column{
+			{csv: "Berufsnummer", db: "number", typ: fIdent, required: true},
+			{csv: "Bezeichnung", db: "name", typ: fText, required: true},
+			{csv: "Dauer", db: "duration_months", typ: fEnum, enum: []string{"24", "36", "42"}},
+			{csv: "Gestreckt", db: "split_exam", typ: fFlag},
+		},
+	},
+	{
+		file: "betriebe.csv", table: "companies",
+		columns: []column{
+			{csv: "Identnummer", db: "ident", typ: fDigits, required: true},
+			{csv: "UebergeordneteIdentnummer", db: "head_ident", typ: fDigits, ref: "betriebe.csv"},
+			{csv: "Name1", db: "name1", typ: fText, required: true},
+			{csv: "Name2", db: "name2", typ: fText},
+			{csv: "Strasse", db: "street", typ: fText},
+			{csv: "PLZ", db: "postcode", typ: fIdent},
+			{csv: "Ort", db: "town", typ: fText},
+			{csv: "Telefon", db: "phone", typ: fText},
+			{csv: "EMail", db: "email", typ: fText},
+			{csv: "Aktivierungscode", db: "code_hash", typ: fCode},
+			{csv: "Status", db: "status", typ: fEnum, required: true, enum: []string{"AKTIV", "GELOESCHT"}},
+		},
+	},
+	{
+		file: "ausbilder.csv", table: "trainers",
+		columns: []column{
+			{csv: "AusbilderNr", db: "number", typ: fIdent, required: true},
+			{csv: "Identnummer", db: "company_ident", typ: fDigits, required: true, ref: "betriebe.csv"},
+			{csv: "Anrede", db: "salutation", typ: fEnum, enum: salutations},
+			{csv: "Titel", db: "title", typ: fText},
+			{csv: "Vorname", db: "first_name", typ: fText, required: true},
+			{csv: "Nachname", db: "last_name", typ: fText, required: true},
+			{csv: "EMail", db: "email", typ: fText},
+			{csv: "EignungSeit", db: "aptitude_since", typ: fDate},
+			{csv: "Status", db: "status", typ: fEnum, required: true, enum: []string{"AKTIV", "AUSGESCHIEDEN"}},
+		},
+	},
+	{
+		file: "vertraege.csv", table: "contracts",
+		columns: []column{
+			{csv: "Vertragsnummer", db: "number", typ: fIdent, required: true},
+			{csv: "AzubiNr", db: "trainee_number", typ: fIdent, required: true},
+			{csv: "Identnummer", db: "company_ident", typ: fDigits, required: true, ref: "betriebe.csv"},
+			{csv: "AusbilderNr", db: "trainer_number", typ: fIdent, ref: "ausbilder.csv"},
+			{csv: "Anrede", db: "salutation", typ: fEnum, enum: salutations},
+			{csv: "Vorname", db: "first_name", typ: fText, required: true},
+			{csv: "Nachname", db: "last_name", typ: fText, required: true},
+			{csv: "Geburtsdatum", db: "birth_date", typ: fDate, required: true},
+			{csv: "EMail", db: "email", typ: fText},
+			{csv: "Berufsnummer", db: "occupation_number", typ: fIdent, required: true, ref: "berufe.csv"},
+			{csv: "Fachrichtung", db: "specialisation", typ: fText},
+			{csv: "Beginn", db: "start_date", typ: fDate, required: true},
+			{csv: "Ende", db: "end_date", typ: fDate, required: true},
+			{csv: "Probezeit", db: "probation_months", typ: fInt, min: 1, max: 4},
+			{csv: "Teilzeit", db: "part_time", typ: fFlag},
+			{csv: "Status", db: "status", typ: fEnum, required: true,
+				enum: []string{"EINGETRAGEN", "GELOEST", "BEENDET"}},
+			{csv: "Loesungsdatum", db: "terminated_on", typ: fDate},
+		},
+		trainee: []string{"salutation", "first_name", "last_name", "birth_date", "email"},
+	},
+	{
+		file: "pruefungen.csv", table: "exam_registrations",
+		columns: []column{
+			{csv: "AnmeldungsNr", db: "number", typ: fIdent, required: true},
+			{csv: "Vertragsnummer", db: "contract_number", typ: fIdent, required: true, ref: "vertraege.csv"},
+			{csv: "Pruefungsart", db: "exam_type", typ: fEnum, required: true,
+				enum: []string{"ZP", "AP", "AP1", "AP2", "WP"}},
+			{csv: "Zeitraum", db: "period", typ: fText, required: true},
+			{csv: "Anmeldeschluss", db: "deadline", typ: fDate, required: true},
+			{csv: "Status", db: "status", typ: fEnum, required: true,
+				enum: []string{"OFFEN", "BETRIEB_BESTAETIGT", "EINGEREICHT", "ZUGELASSEN", "ABGELEHNT"}},
+		},
+	},
+}
+
+func init() {
+	for _, k := range kinds {
+		kindsByFile[k.file] = k
+	}
+}
+
+// dbColumns returns the database columns of the kind's table that the
+// file fills, in column order. For companies the activation code is
+// handled apart from the other columns.
+func (k *kind) dbColumns() []string {
+	var cols []string
+	for _, c := range k.columns {
+		if c.db == "" || c.typ == fCode || k.isTraineeColumn(c.db) {
+			continue
+		}
+		cols = append(cols, c.db)
+	}
+	return cols
+}
+
+func (k *kind) isTraineeColumn(db string) bool {
+	for _, t := range k.trainee {
+		if t == db {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldError is a problem with one value of a record.
+type fieldError struct {
+	column string
+	value  string
+	reason string
+}
+
+// convert checks one value and returns what the database stores: nil for
+// an empty value, else a string, [schema.Date], bool or int.
+func (c *column) convert(v string) (any, *fieldError) {
+	if v == "" {
+		if c.required {
+			return nil, &fieldError{c.csv, v, "required value is missing"}
+		}
+		return nil, nil
+	}
+
+	switch c.typ {
+	case fDigits:
+		if len(v) > 10 || strings.Trim(v, "0123456789") != "" {
+			return nil, &fieldError{c.csv, v, fmt.Sprintf("invalid %s %q: want 1 to 10 digits", c.csv, v)}
+		}
+	case fDate:
+		d, err := schema.ParseDate(v)
+		if err != nil {
+			return nil, &fieldError{c.csv, v, fmt.Sprintf("invalid date %q: want an existing day as TT.MM.JJJJ", v)}
+		}
+		return d, nil
+	case fFlag:
+		switch v {
+		case "J":
+			return true, nil
+		case "N":
+			return false, nil
+		}
+		return nil, &fieldError{c.csv, v, fmt.Sprintf("invalid flag %q: want J or N", v)}
+	case fInt:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < c.min || n > c.max {
+			return nil, &fieldError{c.csv, v, fmt.Sprintf("invalid %s %q: want a whole number from %d to %d",
+				c.csv, v, c.min, c.max)}
+		}
+		return n, nil
+	case fEnum:
+		for _, e := range c.enum {
+			if v == e {
+				if c.db == "duration_months" {
+					n, _ := strconv.Atoi(v)
+					return n, nil
+				}
+				return v, nil
+			}
+		}
+		return nil, &fieldError{c.csv, v, fmt.Sprintf("unknown %s %q: want one of %s",
+			c.csv, v, strings.Join(c.enum, ", "))}
+	case fCode:
+		code := NormalizeActivationCode(v)
+		if code == "" || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+			return nil, &fieldError{c.csv, v, "invalid activation code: want letters and digits in groups such as K7QM-2XHD-9PLA"}
+		}
+		return HashActivationCode(code), nil
+	}
+	return v, nil
+}
+
+// NormalizeActivationCode returns code in upper case without the dashes
+// and spaces that group it, so that "k7qm 2xhd-9pla" matches
+// "K7QM-2XHD-9PLA".
+func NormalizeActivationCode(code string) string {
+	code = strings.ToUpper(code)
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, code)
+}
+
+// HashActivationCode returns the stored form of a normalised activation
+// code: the hex SHA-256 of its text.
+func HashActivationCode(normalized string) string {
+	sum := sha256.Sum256([]byte(normalized))
+	return hex.EncodeToString(sum[:])
+}

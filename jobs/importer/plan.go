@@ -1,0 +1,238 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"asta/schema"
+)
+
+// plan carries one import from validation to apply.
+type plan struct {
+	im        *Importer
+	src       source
+	ctl       *control
+	res       *Result
+	confirmed bool // an operator confirmed the safety hold of this package
+	dryRun    bool
+	progress  Progress
+
+	files   []*fileState
+	keys    map[string]keySet
+	current map[string]int64 // current records in the database by file
+}
+
+// missingDate is the date a full export marks absent records with: the
+// day the chamber created the export.
+func (p *plan) missingDate() schema.Date {
+	return schema.DateOf(p.ctl.created.In(p.im.opts.Location))
+}
+
+func (p *plan) full() bool { return p.ctl.exportType == ExportFull }
+
+// prepareFiles lists the package's data files in apply order and scans
+// each for its checksum and encoding.
+func (p *plan) prepareFiles(ctx context.Context) error {
+	p.keys = make(map[string]keySet)
+	p.current = make(map[string]int64)
+	for _, k := range kinds {
+		p.keys[k.file] = keySet{}
+		e, ok := p.ctl.entries[k.file]
+		if !ok {
+			continue
+		}
+		fs := &fileState{kind: k, entry: e}
+		if err := scanFile(ctx, p.src, fs, p.im.opts.Encoding); err != nil {
+			return err
+		}
+		p.files = append(p.files, fs)
+	}
+	return nil
+}
+
+// loadKeys reads, once per import, the keys of the records the database
+// holds of a kind, marking those which are current.
+func (p *plan) loadKeys(ctx context.Context, k *kind) error {
+	if _, done := p.current[k.file]; done {
+		return nil
+	}
+	p.current[k.file] = 0
+	key := k.columns[0].db
+	rows, err := p.im.opts.DB.QueryContext(ctx,
+		fmt.Sprintf("SELECT %s, missing_since IS NULL FROM %s", key, k.table))
+	if err != nil {
+		return fmt.Errorf("read keys of %s: %w", k.table, err)
+	}
+	defer rows.Close()
+
+	ks := p.keys[k.file]
+	for rows.Next() {
+		var (
+			id      string
+			current bool
+		)
+		if err := rows.Scan(&id, &current); err != nil {
+			return fmt.Errorf("read keys of %s: %w", k.table, err)
+		}
+		v := uint32(keyInDB)
+		if current {
+			v |= keyCurrent
+			p.current[k.file]++
+		}
+		ks[strings.Clone(id)] = v
+	}
+	return rows.Err()
+}
+
+// validateFile reads a data file once, checking every record. stage
+// receives the reader and must drain it; it may write the valid rows to
+// a staging table. It returns the lines rejected only after stage
+// finished, which a staging table must then drop.
+func (p *plan) validateFile(ctx context.Context, fs *fileState, stage func(rr *rowReader) error) ([]int, error) {
+	if err := p.loadKeys(ctx, fs.kind); err != nil {
+		return nil, err
+	}
+	fs.current = p.current[fs.kind.file]
+	for _, c := range fs.kind.columns {
+		if c.ref == "" {
+			continue
+		}
+		if err := p.loadKeys(ctx, kindsByFile[c.ref]); err != nil {
+			return nil, err
+		}
+	}
+	rr, err := newRowReader(ctxSource{ctx, p.src}, fs, p.keys, true)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errRejected, err)
+	}
+	defer rr.close()
+
+	m := p.im.opts.Metrics
+	m.startFile(fs.kind.file, fs.entry.records)
+	rr.onCount = func(n int64) {
+		if n%1024 == 0 || n == fs.entry.records {
+			m.progress(fs.kind.file, n)
+			if p.progress != nil {
+				p.progress(fs.kind.file, n, fs.entry.records)
+			}
+		}
+	}
+	if err := stage(rr); err != nil {
+		return nil, err
+	}
+	m.progress(fs.kind.file, fs.records)
+	if p.progress != nil {
+		p.progress(fs.kind.file, fs.records, fs.entry.records)
+	}
+
+	late := rr.finish(p.full())
+	if err := rr.verify(); err != nil {
+		return nil, err
+	}
+	return late, nil
+}
+
+// drain reads every row of rr without staging it.
+func drain(rr *rowReader) error {
+	for {
+		ok, err := rr.next()
+		if err != nil {
+			return classify(err)
+		}
+		if !ok {
+			return nil
+		}
+	}
+}
+
+// classify turns a file that cannot be read into a rejection and leaves
+// other errors, such as a cancelled context, as they are.
+func classify(err error) error {
+	if err == nil || isContextErr(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errRejected, err)
+}
+
+// judge applies the package-wide rules after validation: too many
+// rejected records reject the package, and a full export that would end
+// too many records is held for an operator.
+func (p *plan) judge() error {
+	opts := p.im.opts
+	for _, fs := range p.files {
+		n := int64(len(fs.rejected))
+		if exceeds(n, fs.records, opts.RejectShare, opts.RejectCount) {
+			return fmt.Errorf("%w: %s has %d rejected records of %d, more than %.0f %% and more than %d",
+				errRejected, fs.kind.file, n, fs.records, opts.RejectShare*100, opts.RejectCount)
+		}
+	}
+	if p.confirmed || !p.full() {
+		return nil
+	}
+	var reasons []string
+	for _, fs := range p.files {
+		n := int64(len(fs.ended))
+		if exceeds(n, fs.current, opts.HoldShare, opts.HoldCount) {
+			reasons = append(reasons, fmt.Sprintf("%s lacks %d of %d current records, more than %.0f %% and more than %d",
+				fs.kind.file, n, fs.current, opts.HoldShare*100, opts.HoldCount))
+		}
+	}
+	if len(reasons) > 0 {
+		return fmt.Errorf("%w for an operator: %s", errHeld, strings.Join(reasons, "; "))
+	}
+	return nil
+}
+
+// collect copies the counts and rejections into the result. Only an
+// applied package has inserted and changed records.
+func (p *plan) collect(applied bool) {
+	p.res.Files, p.res.Rejections = nil, nil
+	for _, fs := range p.files {
+		p.res.Files = append(p.res.Files, FileResult{
+			File: fs.kind.file, Records: fs.records, Inserted: fs.inserted, Changed: fs.changed,
+			Ended: int64(len(fs.ended)), Rejected: int64(len(fs.rejected)),
+		})
+		p.res.Rejections = append(p.res.Rejections, fs.rejected...)
+	}
+	if !applied {
+		for i := range p.res.Files {
+			p.res.Files[i].Inserted, p.res.Files[i].Changed = 0, 0
+		}
+	}
+}
+
+// insertedCount returns the valid records of the file that the database
+// did not hold before.
+func (p *plan) insertedCount(fs *fileState) int64 {
+	var n int64
+	for _, v := range p.keys[fs.kind.file] {
+		if v&keyValid != 0 && v&keyInDB == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ctxSource makes every file read of a package stop when ctx is done.
+type ctxSource struct {
+	ctx context.Context
+	source
+}
+
+func (c ctxSource) open(name string) (io.ReadCloser, error) {
+	f, err := c.source.open(name)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{ctxReader{c.ctx, f}, f}, nil
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,390 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"sort"
+
+	"asta/jobs/chambercsv"
+	"asta/schema"
+)
+
+// Bits of a keySet value beside the line number.
+const (
+	keyInDB    = 1 << 31 // the database holds the record
+	keyCurrent = 1 << 30 // ... and it is current (not missing)
+	keyValid   = 1 << 29 // the package brings it as a valid record
+	lineMask   = keyValid - 1
+)
+
+// keySet records, for each key of one kind, whether the database holds
+// it and on which line of the package it first appears.
+type keySet map[string]uint32
+
+func (ks keySet) line(key string) int { return int(ks[key] & lineMask) }
+
+// known reports whether key may be referred to: a valid record of the
+// package or any record in the database.
+func (ks keySet) known(key string) bool {
+	v := ks[key]
+	return v&(keyInDB|keyValid) != 0
+}
+
+// Rejection is a record that the import does not take, with the reason.
+type Rejection struct {
+	File   string
+	Line   int
+	Column string
+	Value  string
+	Reason string
+}
+
+func (r Rejection) String() string {
+	if r.Column == "" {
+		return fmt.Sprintf("%s line %d: %s", r.File, r.Line, r.Reason)
+	}
+	return fmt.Sprintf("%s line %d column %s: %s", r.File, r.Line, r.Column, r.Reason)
+}
+
+// fileState is what the import learns about one data file.
+type fileState struct {
+	kind     *kind
+	entry    controlEntry
+	enc      chambercsv.Encoding
+	records  int64
+	rejected []Rejection // in line order once the file is done
+	ended    []string    // keys of current records that a full export lacks
+	current  int64       // current records of the kind before the import
+	inserted int64
+	changed  int64
+}
+
+// rejectedLines returns the sorted lines of the file's rejected records.
+func (fs *fileState) rejectedLines() []int {
+	lines := make([]int, len(fs.rejected))
+	for i, r := range fs.rejected {
+		lines[i] = r.Line
+	}
+	sort.Ints(lines)
+	return lines
+}
+
+// rowReader reads one data file and yields the database values of its
+// records. In validation mode it checks every record, records rejections
+// and fills the key sets; in apply mode it skips the lines rejected
+// before and trusts the rest.
+type rowReader struct {
+	fs       *fileState
+	keys     map[string]keySet // by file name
+	validate bool
+
+	file    io.ReadCloser
+	hash    hash.Hash
+	csv     *chambercsv.Reader
+	index   []int // CSV column index of each kind column, -1 if absent
+	rec     chambercsv.Record
+	skip    []int // apply mode: rejected lines still ahead
+	row     []any // line, then the kind's columns in order
+	heads   []headRef
+	onCount func(n int64)
+}
+
+// headRef is a company's link to its head company, checked when the
+// whole file is read because the head may come later in the file.
+type headRef struct {
+	line  int
+	ident string
+	head  string
+}
+
+func newRowReader(src source, fs *fileState, keys map[string]keySet, validate bool) (*rowReader, error) {
+	f, err := src.open(fs.kind.file)
+	if errors.Is(err, fsErrNotExist) {
+		return nil, fmt.Errorf("%w: data file %s is listed in %s but missing", errIncomplete, fs.kind.file, ControlFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", fs.kind.file, err)
+	}
+	h := sha256.New()
+	rd, err := chambercsv.NewReader(io.TeeReader(f, h), fs.enc)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", fs.kind.file, err)
+	}
+
+	rr := &rowReader{fs: fs, keys: keys, validate: validate, file: f, hash: h, csv: rd}
+	for _, c := range fs.kind.columns {
+		i := rd.Column(c.csv)
+		if i < 0 && c.required {
+			f.Close()
+			return nil, fmt.Errorf("%s: required column %s is missing from the header line", fs.kind.file, c.csv)
+		}
+		rr.index = append(rr.index, i)
+	}
+	if !validate {
+		rr.skip = fs.rejectedLines()
+	}
+	rr.row = make([]any, 1+len(fs.kind.columns))
+	return rr, nil
+}
+
+var fsErrNotExist = fs.ErrNotExist
+
+func (rr *rowReader) close() error { return rr.file.Close() }
+
+// next advances to the next record that the import takes and returns
+// false at the end of the file. The values stay valid until the next call.
+func (rr *rowReader) next() (bool, error) {
+	for {
+		err := rr.csv.Read(&rr.rec)
+		if err == io.EOF {
+			return false, nil
+		}
+		var countErr error
+		if errors.Is(err, chambercsv.ErrFieldCount) {
+			countErr = err
+		} else if err != nil {
+			return false, fmt.Errorf("%s %w", rr.fs.kind.file, err)
+		}
+		if rr.validate {
+			rr.fs.records++
+			if rr.onCount != nil {
+				rr.onCount(rr.fs.records)
+			}
+		}
+
+		if !rr.validate {
+			if len(rr.skip) > 0 && rr.skip[0] == rr.rec.Line {
+				rr.skip = rr.skip[1:]
+				continue
+			}
+			if err := rr.fill(); err != nil {
+				return false, fmt.Errorf("%s line %d changed since it was validated: %s",
+					rr.fs.kind.file, rr.rec.Line, err.reason)
+			}
+			return true, nil
+		}
+
+		if countErr != nil {
+			rr.reject("", "", fmt.Sprintf("record has %d fields, the header line has %d",
+				len(rr.rec.Fields), len(rr.csv.Header())))
+			continue
+		}
+		if rr.check() {
+			return true, nil
+		}
+	}
+}
+
+// fill converts the record's fields into rr.row.
+func (rr *rowReader) fill() *fieldError {
+	rr.row[0] = rr.rec.Line
+	for i := range rr.fs.kind.columns {
+		c := &rr.fs.kind.columns[i]
+		v := ""
+		if j := rr.index[i]; j >= 0 {
+			v = rr.rec.Fields[j]
+		}
+		val, ferr := c.convert(v)
+		if ferr != nil {
+			return ferr
+		}
+		rr.row[1+i] = val
+	}
+	return nil
+}
+
+// check validates the current record, records it in the key set and
+// reports whether the import takes it.
+func (rr *rowReader) check() bool {
+	k := rr.fs.kind
+	ferr := rr.fill()
+
+	key := ""
+	if j := rr.index[0]; j >= 0 {
+		key = rr.rec.Fields[j]
+	}
+	ks := rr.keys[k.file]
+	if key != "" {
+		v := ks[key]
+		if first := int(v & lineMask); first != 0 {
+			rr.reject(k.columns[0].csv, key, fmt.Sprintf("duplicate %s %q: first at line %d", k.columns[0].csv, key, first))
+			return false
+		}
+		ks[key] = v | uint32(rr.rec.Line)&lineMask
+	}
+	if ferr != nil {
+		rr.reject(ferr.column, ferr.value, ferr.reason)
+		return false
+	}
+	if !rr.checkRecord(key) {
+		return false
+	}
+	ks[key] |= keyValid
+	return true
+}
+
+// checkRecord checks references and rules across fields.
+func (rr *rowReader) checkRecord(key string) bool {
+	k := rr.fs.kind
+	for i, c := range k.columns {
+		if c.ref == "" || rr.row[1+i] == nil {
+			continue
+		}
+		ref := rr.row[1+i].(string)
+		if c.ref == k.file { // a company's head company, checked at the end of the file
+			if ref == key {
+				rr.reject(c.csv, ref, fmt.Sprintf("company %s names itself as its head company", key))
+				return false
+			}
+			rr.heads = append(rr.heads, headRef{line: rr.rec.Line, ident: key, head: ref})
+			continue
+		}
+		if !rr.keys[c.ref].known(ref) {
+			rr.reject(c.csv, ref, fmt.Sprintf("%s %q is neither in %s nor already imported", c.csv, ref, c.ref))
+			return false
+		}
+	}
+
+	if k.file == "vertraege.csv" {
+		start, end := rr.value("start_date").(schema.Date), rr.value("end_date").(schema.Date)
+		if end.Before(start) {
+			rr.reject("Ende", end.German(), fmt.Sprintf("Ende %s is before Beginn %s", end.German(), start.German()))
+			return false
+		}
+	}
+	return true
+}
+
+func (rr *rowReader) value(db string) any {
+	for i, c := range rr.fs.kind.columns {
+		if c.db == db {
+			return rr.row[1+i]
+		}
+	}
+	return nil
+}
+
+func (rr *rowReader) reject(column, value, reason string) {
+	rr.fs.rejected = append(rr.fs.rejected, Rejection{
+		File: rr.fs.kind.file, Line: rr.rec.Line, Column: column, Value: value, Reason: reason,
+	})
+}
+
+// finish checks the links to head companies, sorts the rejections and,
+// for a full export, lists the current records that the file lacks. It
+// returns the lines rejected only now.
+func (rr *rowReader) finish(full bool) []int {
+	late := rr.checkHeads()
+	sort.SliceStable(rr.fs.rejected, func(i, j int) bool { return rr.fs.rejected[i].Line < rr.fs.rejected[j].Line })
+	if full {
+		for key, v := range rr.keys[rr.fs.kind.file] {
+			if v&keyCurrent != 0 && v&lineMask == 0 {
+				rr.fs.ended = append(rr.fs.ended, key)
+			}
+		}
+		sort.Strings(rr.fs.ended)
+	}
+	return late
+}
+
+// checkHeads rejects companies whose head company is unknown, repeating
+// until no more fall, because a site of a rejected site falls too.
+func (rr *rowReader) checkHeads() []int {
+	ks := rr.keys[rr.fs.kind.file]
+	var late []int
+	for changed := true; changed; {
+		changed = false
+		kept := rr.heads[:0]
+		for _, h := range rr.heads {
+			if ks[h.ident]&keyValid == 0 {
+				continue // rejected for another reason meanwhile
+			}
+			if ks.known(h.head) {
+				kept = append(kept, h)
+				continue
+			}
+			ks[h.ident] &^= keyValid
+			rr.fs.rejected = append(rr.fs.rejected, Rejection{
+				File: rr.fs.kind.file, Line: h.line, Column: "UebergeordneteIdentnummer", Value: h.head,
+				Reason: fmt.Sprintf("UebergeordneteIdentnummer %q is neither in %s nor already imported",
+					h.head, rr.fs.kind.file),
+			})
+			late = append(late, h.line)
+			changed = true
+		}
+		rr.heads = kept
+	}
+	return late
+}
+
+// checksum returns the SHA-256 of the bytes read so far, after draining
+// the rest of the file.
+func (rr *rowReader) checksum() (string, error) {
+	if _, err := io.Copy(io.Discard, rr.file); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(rr.hash.Sum(nil)), nil
+}
+
+// verify compares the file's count and checksum with the control file.
+func (rr *rowReader) verify() error {
+	sum, err := rr.checksum()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", rr.fs.kind.file, err)
+	}
+	e := rr.fs.entry
+	if e.sha256 != "" && sum != e.sha256 {
+		return fmt.Errorf("%w: %s has SHA-256 %s, %s says %s", errIncomplete, e.file, sum, ControlFile, e.sha256)
+	}
+	if rr.validate && rr.fs.records != e.records {
+		return fmt.Errorf("%w: %s holds %d records, %s says %d", errIncomplete, e.file, rr.fs.records, ControlFile, e.records)
+	}
+	return nil
+}
+
+// scanFile checks a data file's checksum and chooses its encoding before
+// it is parsed.
+func scanFile(ctx context.Context, src source, fs *fileState, enc chambercsv.Encoding) error {
+	f, err := src.open(fs.kind.file)
+	if errors.Is(err, fsErrNotExist) {
+		return fmt.Errorf("%w: data file %s is listed in %s but missing", errIncomplete, fs.kind.file, ControlFile)
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", fs.kind.file, err)
+	}
+	defer f.Close()
+
+	res, err := chambercsv.Scan(ctxReader{ctx, f})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", fs.kind.file, err)
+	}
+	if fs.entry.sha256 != "" && res.SHA256 != fs.entry.sha256 {
+		return fmt.Errorf("%w: %s has SHA-256 %s, %s says %s", errIncomplete, fs.kind.file, res.SHA256,
+			ControlFile, fs.entry.sha256)
+	}
+	fs.enc = enc
+	if enc == chambercsv.Auto || res.BOM {
+		fs.enc = chambercsv.Detect(res)
+	}
+	return nil
+}
+
+// ctxReader stops a long read when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

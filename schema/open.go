@@ -1,0 +1,100 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLiteBusyTimeout is how long a SQLite connection waits for another
+// writer's lock before it fails with "database is locked".
+const SQLiteBusyTimeout = 60 * time.Second
+
+// IsPostgresURL reports whether s names a PostgreSQL database rather than
+// a SQLite file.
+func IsPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open connects to the database that dsn names: a postgres:// URL or the
+// path of a SQLite file, which is created with its folder if missing. It
+// checks the connection before it returns.
+func Open(ctx context.Context, dsn string) (*bun.DB, error) {
+	var db *bun.DB
+	if IsPostgresURL(dsn) {
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("invalid database URL %s: %w", Redact(dsn), err)
+		}
+		db = bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+	} else {
+		sqldb, err := openSQLite(dsn)
+		if err != nil {
+			return nil, err
+		}
+		db = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to database %s: %w", Redact(dsn), err)
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*sql.DB, error) {
+	path = strings.TrimPrefix(path, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if path == "" {
+		return nil, fmt.Errorf("empty SQLite path: set database to a file such as data/asta.db")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+
+	// Write transactions take the write lock when they begin, so that two
+	// writers queue on the busy timeout instead of failing on upgrade.
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", SQLiteBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	return sqldb, nil
+}
+
+// IsPostgres reports whether db is a PostgreSQL database.
+func IsPostgres(db bun.IDB) bool {
+	return db.Dialect().Name() == dialect.PG
+}
+
+// Redact returns dsn with any password replaced, for logs and errors.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
