@@ -146,6 +146,7 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	im.opts.Metrics.observe(res)
+	im.logResult(res)
 	if res.Outcome == schema.OutcomeFailed {
 		return res, err
 	}
@@ -319,6 +320,31 @@ func (im *Importer) recordDetails(ctx context.Context, tx bun.Tx, res *Result) e
 		}
 	}
 	return nil
+}
+
+// logResult writes the run's end line: its outcome and counts, and the
+// reason of a failure. Reasons may quote record values, so only a failure
+// for another cause than the package, such as the database, logs it.
+func (im *Importer) logResult(res *Result) {
+	var total FileResult
+	for _, f := range res.Files {
+		total.Records += f.Records
+		total.Inserted += f.Inserted
+		total.Changed += f.Changed
+		total.Ended += f.Ended
+		total.Rejected += f.Rejected
+	}
+	attrs := []any{"package", res.Package, "run_id", res.RunID, "outcome", res.Outcome,
+		"records", total.Records, "inserted", total.Inserted, "changed", total.Changed,
+		"ended", total.Ended, "rejected", total.Rejected, "duration_ms", res.Duration.Milliseconds()}
+	switch res.Outcome {
+	case schema.OutcomeFailed:
+		im.log.Error("import failed", append(attrs, "error", res.Reason)...)
+	case schema.OutcomeApplied, schema.OutcomeValidated, schema.OutcomeAlreadyApplied:
+		im.log.Info("import finished", attrs...)
+	default:
+		im.log.Warn("import finished", attrs...)
+	}
 }
 
 // exceeds reports whether n is beyond both share of total and count.

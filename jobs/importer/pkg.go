@@ -236,3 +236,18 @@ func readAll(src source, name string) ([]byte, error) {
 func packageName(path string) string {
 	return filepath.Base(filepath.Clean(path))
 }
+
+// PeekCreated returns the Erstellt time of the package at path from its
+// control file, without checking the rest of the package.
+func PeekCreated(path string, loc *time.Location) (time.Time, error) {
+	src, err := openSource(path)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer src.close()
+	ctl, err := readControl(src, chambercsv.Auto, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return ctl.created, nil
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"asta/schema"
+)
+
+// holdCmd lists held packages, or confirms or discards one.
+func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
+	fs := flag.NewFlagSet("hold", flag.ContinueOnError)
+	config := configFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: astad hold list | confirm PACKAGE_ID | discard PACKAGE_ID [--config FILE]")
+	}
+	if code, ok := parseFlags(fs, reorder(args), stderr); !ok {
+		return code
+	}
+	verb := fs.Arg(0)
+	if !(verb == "list" && fs.NArg() == 1) && !((verb == "confirm" || verb == "discard") && fs.NArg() == 2) {
+		fs.Usage()
+		return exitUsage
+	}
+
+	e, err := open(ctx, *config, stderr, environ)
+	if err != nil {
+		return fail(stderr, "hold", err)
+	}
+	defer e.db.Close()
+
+	if verb == "list" {
+		var holds []schema.PackageHold
+		if err := e.db.NewSelect().Model(&holds).Where("decision IS NULL").Order("exported_at").Scan(ctx); err != nil {
+			return fail(stderr, "hold", err)
+		}
+		for _, h := range holds {
+			fmt.Fprintf(stdout, "%s  %s  held %s: %s\n", h.PackageID[:12], h.PackageName,
+				h.HeldAt.In(e.cfg.Location()).Format("02.01.2006 15:04"), h.Reason)
+		}
+		if len(holds) == 0 {
+			fmt.Fprintln(stdout, "no package is held")
+		}
+		return exitOK
+	}
+
+	decision := schema.HoldConfirmed
+	if verb == "discard" {
+		decision = schema.HoldDiscarded
+	}
+	now := time.Now().UTC()
+	r, err := e.db.NewUpdate().Model((*schema.PackageHold)(nil)).
+		Set("decision = ?", decision).Set("decided_at = ?", now).
+		Where("package_id LIKE ? AND decision IS NULL", strings.ToLower(fs.Arg(1))+"%").Exec(ctx)
+	if err != nil {
+		return fail(stderr, "hold", err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		fmt.Fprintf(stderr, "astad hold: no single held package with id %q: see astad hold list\n", fs.Arg(1))
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "package %s %s; the next import run takes it\n", fs.Arg(1), decision)
+	return exitOK
+}

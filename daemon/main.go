@@ -1,0 +1,79 @@
+// Command astad is the daemon of asta, the training-company portal of a
+// German chamber: it imports the chamber's export packages on a schedule
+// and serves the panel and the Prometheus metrics.
+//
+// Usage:
+//
+//	astad [serve] [--config FILE] [--demo]
+//	astad migrate [--config FILE]
+//	astad import PATH [--dry-run] [--config FILE]
+//	astad sample --out DIR --companies N --contracts M [--seed S] [--encoding utf-8|windows-1252]
+//	astad hold list|confirm ID|discard ID [--config FILE]
+//	astad bench-import [--contracts N,...]
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Europe/Berlin also where the system lacks zone data
+)
+
+// Exit codes of astad import; other commands use 0, 2 and 5.
+const (
+	exitOK       = 0
+	exitRejected = 1
+	exitUsage    = 2
+	exitHeld     = 3
+	exitApplied  = 4 // already applied before
+	exitFailed   = 5
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Environ())
+	stop()
+	os.Exit(code)
+}
+
+// usageError is an error in the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run runs one astad command and returns its exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	commands := map[string]func(context.Context, []string, io.Writer, io.Writer, []string) int{
+		"serve":        serve,
+		"migrate":      migrate,
+		"import":       importCmd,
+		"sample":       sampleCmd,
+		"hold":         holdCmd,
+		"bench-import": benchImport,
+	}
+	fn, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold or bench-import\n", cmd)
+		return exitUsage
+	}
+	return fn(ctx, args, stdout, stderr, environ)
+}
+
+// newLogger returns the logger that the configuration asks for.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(level)) // validated with the configuration
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

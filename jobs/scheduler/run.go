@@ -1,0 +1,157 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+)
+
+// finishTimeout bounds the write of a run's outcome, which must succeed
+// even after the run's context was cancelled.
+const finishTimeout = 10 * time.Second
+
+// errPreviousRunning is the error text of a tick skipped because of a run
+// in progress.
+const errPreviousRunning = "previous run still running"
+
+// dispatch claims the tick of e at scheduledAt and, if this instance won
+// the claim, starts the run in its own goroutine. A run already in
+// progress turns the tick into a skipped one.
+func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt time.Time) {
+	name := e.job.Name
+	id, ok, err := s.store.ClaimJobRun(ctx, name, scheduledAt)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("job run not started: claim failed",
+				"job", name, "scheduled_at", scheduledAt, "error", err)
+		}
+		return
+	}
+	if !ok {
+		s.log.Debug("job run claimed by another instance", "job", name, "scheduled_at", scheduledAt)
+		return
+	}
+
+	log := s.log.With("job", name, "run_id", id, "scheduled_at", scheduledAt)
+	if !e.running.CompareAndSwap(false, true) {
+		s.metrics.observeOverlap(name)
+		log.Warn("job run skipped: previous run still running")
+		s.finish(ctx, log, id, OutcomeSkipped, errPreviousRunning)
+		return
+	}
+
+	s.runs.Go(func() {
+		defer e.running.Store(false)
+		s.execute(runCtx, log, e, id)
+	})
+}
+
+// execute runs e as run id and records its outcome.
+func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id int64) {
+	name := e.job.Name
+	log.Info("job started")
+	s.metrics.running.WithLabelValues(name).Set(1)
+
+	start := time.Now()
+	outcome, err, stack := call(ctx, e.job.Run)
+	elapsed := time.Since(start)
+
+	s.metrics.running.WithLabelValues(name).Set(0)
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	s.finish(ctx, log, id, outcome, errText)
+	s.metrics.observeRun(name, outcome, elapsed, s.now())
+
+	attrs := []any{"outcome", outcome, "duration_ms", elapsed.Milliseconds()}
+	switch outcome {
+	case OutcomeOK:
+		log.Info("job finished", attrs...)
+	case OutcomePanic:
+		log.Error("job finished", append(attrs, "error", err, "stack", string(stack))...)
+	default:
+		log.Error("job finished", append(attrs, "error", err)...)
+	}
+}
+
+// call calls run and returns the outcome. A panic is recovered and
+// returned as an error, with the stack of the panicking goroutine.
+func call(ctx context.Context, run func(context.Context) error) (outcome string, err error, stack []byte) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		outcome, stack = OutcomePanic, debug.Stack()
+		if perr, ok := v.(error); ok {
+			err = fmt.Errorf("panic: %w", perr)
+		} else {
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+
+	if err := run(ctx); err != nil {
+		return OutcomeError, err, nil
+	}
+	return OutcomeOK, nil, nil
+}
+
+// finish records the outcome of run id. It writes even when ctx is
+// cancelled, because a cancelled run must still be recorded.
+func (s *Scheduler) finish(ctx context.Context, log *slog.Logger, id int64, outcome, errText string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	if err := s.store.FinishJobRun(ctx, id, outcome, errText); err != nil {
+		log.Error("record job run outcome failed", "outcome", outcome, "error", err)
+	}
+}
+
+// catchUp runs e once if a tick after its last recorded run passed while
+// no instance ran it. A job without recorded runs is left to its schedule.
+func (s *Scheduler) catchUp(ctx, runCtx context.Context, e *entry) {
+	last, ok, err := s.store.LastJobRun(ctx, e.job.Name)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("missed runs not checked: reading last run failed", "job", e.job.Name, "error", err)
+		}
+		return
+	}
+	if !ok {
+		return
+	}
+
+	tick, ok := missedTick(e.schedule, last, s.now())
+	if !ok {
+		return
+	}
+	s.log.Info("job missed a run while stopped: running it now", "job", e.job.Name, "scheduled_at", tick)
+	s.dispatch(ctx, runCtx, e, tick)
+}
+
+// missedTick returns the latest tick of sched after last and not after
+// now. It looks back from now over doubling windows, so that a schedule
+// with many ticks since last is not walked tick by tick.
+func missedTick(sched *Schedule, last, now time.Time) (time.Time, bool) {
+	for back := time.Minute; ; back *= 2 {
+		from := now.Add(-back)
+		if from.Before(last) {
+			from = last
+		}
+
+		if tick := sched.Next(from); !tick.IsZero() && !tick.After(now) {
+			for {
+				next := sched.Next(tick)
+				if next.IsZero() || next.After(now) {
+					return tick, true
+				}
+				tick = next
+			}
+		}
+		if from.Equal(last) {
+			return time.Time{}, false
+		}
+	}
+}
