@@ -271,5 +271,3 @@ func (b *bench) bareLoop(path, pkg string) (time.Duration, error) {
 	}
 	return time.Since(start), nil
 }
-
-

@@ -52,16 +52,21 @@ func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 	if verb == "discard" {
 		decision = schema.HoldDiscarded
 	}
-	now := time.Now().UTC()
-	r, err := e.db.NewUpdate().Model((*schema.PackageHold)(nil)).
-		Set("decision = ?", decision).Set("decided_at = ?", now).
-		Where("package_id LIKE ? AND decision IS NULL", strings.ToLower(fs.Arg(1))+"%").Exec(ctx)
-	if err != nil {
+	prefix := strings.ToLower(fs.Arg(1))
+	var ids []string
+	if err := e.db.NewSelect().Model((*schema.PackageHold)(nil)).Column("package_id").
+		Where("decision IS NULL AND package_id LIKE ?", prefix+"%").Scan(ctx, &ids); err != nil {
 		return fail(stderr, "hold", err)
 	}
-	if n, _ := r.RowsAffected(); n != 1 {
-		fmt.Fprintf(stderr, "astad hold: no single held package with id %q: see astad hold list\n", fs.Arg(1))
+	if len(prefix) < 6 || len(ids) != 1 {
+		fmt.Fprintf(stderr, "astad hold: %q matches %d held packages: give at least 6 characters "+
+			"of one id from astad hold list\n", fs.Arg(1), len(ids))
 		return exitUsage
+	}
+	if _, err := e.db.NewUpdate().Model((*schema.PackageHold)(nil)).
+		Set("decision = ?", decision).Set("decided_at = ?", time.Now().UTC()).
+		Where("package_id = ? AND decision IS NULL", ids[0]).Exec(ctx); err != nil {
+		return fail(stderr, "hold", err)
 	}
 	fmt.Fprintf(stdout, "package %s %s; the next import run takes it\n", fs.Arg(1), decision)
 	return exitOK

@@ -37,7 +37,7 @@ type company struct {
 	email    string
 	code     string
 	status   string
-	domain   string
+	domain   string // mail domain derived from name1, not a column
 }
 
 func (c *company) fields(dst []string) []string {
@@ -47,8 +47,8 @@ func (c *company) fields(dst []string) []string {
 
 // ident returns the Identnummer of company i. Numbers are unique across the
 // package: the first nine companies get 1 to 9, the others numbers from
-// 20000 up with gaps. About a third are written with leading zeros, padded
-// to 7 or 10 digits.
+// 20000 up with gaps. Three in eight are padded with leading zeros to 7 or
+// 10 digits.
 func (g *generator) ident(i int) string {
 	h := hashIndex(g.seed, streamIdent, i)
 	n := uint64(i + 1)
@@ -114,7 +114,7 @@ func (g *generator) trainerCount(i int) int {
 
 // trainerNumber returns the AusbilderNr of trainer j of company i.
 func trainerNumber(i, j int) string {
-	return "A-" + strconv.Itoa(1001+maxTrainers*i+j)
+	return "A-" + strconv.FormatInt(1001+maxTrainers*int64(i)+int64(j), 10)
 }
 
 // companyName returns the name of head company i. Sites repeat the name of
@@ -154,8 +154,9 @@ func (g *generator) companyName(i int) string {
 	return last + " " + branch + " GmbH & Co. KG"
 }
 
-// company returns company i. Company i is a site when [generator.head]
-// says so; a site has its own address but the name of its head company.
+// company returns company i. It is a site when [generator.head] returns a
+// head company for it. A site has its own address but the name of its head
+// company.
 func (g *generator) company(i int) company {
 	r := newRNG(g.seed, streamCompany, i)
 	c := company{ident: g.ident(i), status: "AKTIV"}
@@ -199,8 +200,8 @@ func (g *generator) company(i int) company {
 }
 
 // showcaseCompanies overwrite fields of the first companies, so that every
-// package with at least five companies contains each hard case: all
-// umlauts, ß, the en dash, the euro sign, and quoted fields with a
+// package with at least five companies contains each hard case. These are
+// all umlauts, ß, the en dash, the euro sign, and quoted fields with a
 // separator, a quote and a line break. Company 1 is a site of company 0.
 var showcaseCompanies = []func(c *company){
 	func(c *company) {
@@ -279,7 +280,8 @@ func (g *generator) writeCompanies(ctx context.Context, f *csvFile) error {
 			return err
 		}
 		c := g.company(i)
-		if err := f.write(c.fields(g.fields[:0])); err != nil {
+		g.fields = c.fields(g.fields[:0])
+		if err := f.write(g.fields); err != nil {
 			return err
 		}
 	}
@@ -302,7 +304,7 @@ func (t *trainer) fields(dst []string) []string {
 		t.person.last, t.email, t.aptitude, t.status)
 }
 
-// trainer returns trainer j of company c.
+// trainer returns trainer j of company c, which is company i.
 func (g *generator) trainer(c *company, i, j int) trainer {
 	r := newRNG(g.seed, streamTrainer, maxTrainers*i+j)
 	t := trainer{number: trainerNumber(i, j), ident: c.ident, status: "AKTIV"}
@@ -331,7 +333,8 @@ func (g *generator) writeTrainers(ctx context.Context, f *csvFile) error {
 		c := g.company(i)
 		for j := range g.trainerCount(i) {
 			t := g.trainer(&c, i, j)
-			if err := f.write(t.fields(g.fields[:0])); err != nil {
+			g.fields = t.fields(g.fields[:0])
+			if err := f.write(g.fields); err != nil {
 				return err
 			}
 		}

@@ -17,7 +17,7 @@ var contractHeader = []string{
 const switchShare = 0.06
 
 // trainee is the person behind one or two contracts, with the dates that
-// link them. The trainee of contract t is trainee t; when trainee t
+// link them. The trainee of contract t is trainee t. When trainee t
 // switches companies, contract t+1 is its second contract.
 type trainee struct {
 	number     string // AzubiNr
@@ -84,8 +84,9 @@ func (g *generator) trainee(t int) trainee {
 	}
 
 	if tr.switches {
-		// Dissolved within 11 months of the start, before the end of even a
-		// 12-month contract; the new contract starts at most three months later.
+		// The first contract ends within 11 months of its start, so before
+		// the end of even a 12-month contract. The second one starts at most
+		// three months later.
 		from := tr.start.AddDate(0, 1, 0)
 		days := min(300, int(g.today.Sub(from).Hours()/24))
 		tr.dissolved = from.AddDate(0, 0, r.intn(days))
@@ -141,7 +142,8 @@ func firstOfMonth(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// between returns a day drawn from [from, to]; to must not be before from.
+// dayBetween returns a day drawn from [from, to]. The day to must not be
+// before from.
 func dayBetween(r *rng, from, to time.Time) time.Time {
 	days := int(to.Sub(from).Hours() / 24)
 	return from.AddDate(0, 0, r.intn(days+1))
@@ -236,7 +238,7 @@ func (g *generator) firstTerm(c *contract, r *rng) {
 }
 
 // secondTerm sets the dates and status of the contract that follows a
-// switch: it runs for the rest of the training period, at least 12 months.
+// switch. It runs for the rest of the training period, at least 12 months.
 func (g *generator) secondTerm(c *contract) {
 	tr := &c.trainee
 	served := (tr.dissolved.Year()-tr.start.Year())*12 + int(tr.dissolved.Month()-tr.start.Month())
@@ -277,7 +279,7 @@ func (g *generator) changed(n int) bool {
 	return g.changedShare > 0 && hashChance(hashIndex(g.seed, streamChange, n), g.changedShare)
 }
 
-// applyChange changes one field of a contract: it extends a running
+// applyChange changes one field of contract c. It extends a running
 // contract by six months, names another trainer of the same company, or
 // gives the trainee a new e-mail address.
 func (g *generator) applyChange(c *contract) {
@@ -310,7 +312,8 @@ func (g *generator) writeContracts(ctx context.Context, f *csvFile) error {
 			g.applyChange(&c)
 			g.changedCount++
 		}
-		if err := f.write(g.contractFields(&c, g.fields[:0])); err != nil {
+		g.fields = g.contractFields(&c, g.fields[:0])
+		if err := f.write(g.fields); err != nil {
 			return err
 		}
 	}

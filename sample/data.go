@@ -181,7 +181,7 @@ var titles = []string{
 }
 
 // namePool holds the names of one group. The latin1 names have only
-// characters of Windows-1252; the unicode names add characters that the
+// characters of Windows-1252. The unicode names contain characters that the
 // code page lacks and are used only for UTF-8 packages.
 type namePool struct {
 	latin1  []string

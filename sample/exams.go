@@ -44,20 +44,24 @@ func (g *generator) registrations(c *contract, dst []registration) []registratio
 	middle := c.start.AddDate(0, c.occupation.months/2, 0)
 	last := c.end.AddDate(0, -1, 0)
 
+	start := len(dst)
+	add := func(kind string, day time.Time) {
+		dst = append(dst, g.registration(&r, c, kind, day, len(dst)-start))
+	}
 	switch c.status {
 	case "EINGETRAGEN":
 		if inRange(middle, from, to) && r.chance(0.8) {
-			dst = g.appendRegistration(dst, &r, c, first, middle, len(dst))
+			add(first, middle)
 		}
 		if inRange(last, from, to) && r.chance(0.8) {
-			dst = g.appendRegistration(dst, &r, c, final, last, len(dst))
+			add(final, last)
 		}
 		if inRange(last, from, g.today.AddDate(1, 0, 0)) && r.chance(0.04) {
-			dst = g.appendRegistration(dst, &r, c, "WP", last.AddDate(0, 6, 0), len(dst))
+			add("WP", last.AddDate(0, 6, 0))
 		}
 	case "GELOEST":
 		if c.dissolved.After(g.today.AddDate(0, -6, 0)) && r.chance(0.1) {
-			dst = g.appendRegistration(dst, &r, c, final, c.dissolved.AddDate(0, 2, 0), len(dst))
+			add(final, c.dissolved.AddDate(0, 2, 0))
 			dst[len(dst)-1].status = "ABGELEHNT"
 		}
 	}
@@ -68,20 +72,20 @@ func inRange(t, from, to time.Time) bool {
 	return !t.Before(from) && !t.After(to)
 }
 
-// appendRegistration appends registration k of contract c for the exam
-// period around day.
-func (g *generator) appendRegistration(dst []registration, r *rng, c *contract, kind string,
-	day time.Time, k int) []registration {
+// registration returns registration k of contract c, for the exam period
+// that holds day.
+func (g *generator) registration(r *rng, c *contract, kind string, day time.Time,
+	k int) registration {
 	period, deadline := examPeriod(day)
-	serial := pad(strconv.Itoa(maxRegistrations*c.index+k+1), 4)
-	return append(dst, registration{
-		number:   "P-" + strconv.Itoa(day.Year()) + "-" + serial,
+	serial := strconv.FormatInt(maxRegistrations*int64(c.index)+int64(k)+1, 10)
+	return registration{
+		number:   "P-" + strconv.Itoa(day.Year()) + "-" + pad(serial, 4),
 		contract: c.number,
 		kind:     kind,
 		period:   period,
 		deadline: deadline,
 		status:   registrationStatus(r, deadline, g.today),
-	})
+	}
 }
 
 // examPeriod returns the exam period that holds day and the registration
@@ -109,9 +113,9 @@ func winter(year int) string {
 	return "Winter " + strconv.Itoa(year) + "/" + pad(strconv.Itoa((year+1)%100), 2)
 }
 
-// registrationStatus draws a status that fits the deadline: before it, the
-// company still has to act or has confirmed; after it, the chamber has
-// mostly decided, and a few registrations are still open.
+// registrationStatus draws a status that fits the deadline. Before the
+// deadline the company still has to act or has confirmed. After it the
+// chamber has mostly decided, and a few registrations are still open.
 func registrationStatus(r *rng, deadline, today time.Time) string {
 	if !deadline.Before(today) {
 		if r.chance(0.65) {
@@ -143,7 +147,8 @@ func (g *generator) writeRegistrations(ctx context.Context, f *csvFile) error {
 		c := g.contract(n)
 		g.exams = g.registrations(&c, g.exams[:0])
 		for i := range g.exams {
-			if err := f.write(g.exams[i].fields(g.fields[:0])); err != nil {
+			g.fields = g.exams[i].fields(g.fields[:0])
+			if err := f.write(g.fields); err != nil {
 				return err
 			}
 		}

@@ -12,8 +12,8 @@ type person struct {
 	last       string
 }
 
-// names holds the name lists for one package: Windows-1252 packages get
-// only names that the code page can encode.
+// names holds the name lists for one package. Lists for Windows-1252
+// packages contain only names that the code page can encode.
 type names struct {
 	female    []string
 	male      []string
@@ -102,7 +102,7 @@ var asciiLetters = map[rune]string{
 
 // fold spells a name in lower-case ASCII for an e-mail address: umlauts
 // become ae, oe, ue, accents are dropped and so is every character other
-// than a letter, a digit or a hyphen.
+// than a letter, a digit or a hyphen. A name with none of these folds to x.
 func fold(name string) string {
 	var b strings.Builder
 	for _, c := range strings.ToLower(name) {

@@ -22,9 +22,9 @@ const (
 	streamChangeValue
 )
 
-// rng is a SplitMix64 generator. The package uses its own generator instead
-// of math/rand so that a seed gives the same bytes with every Go release.
-// It is a value type: each record draws from its own rng on the stack.
+// rng is a SplitMix64 generator. The package has its own generator, so the
+// bytes written for a seed do not depend on math/rand, whose algorithms may
+// change between Go releases. Each record draws from its own rng value.
 type rng struct {
 	state uint64
 }

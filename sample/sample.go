@@ -60,8 +60,8 @@ type Options struct {
 	// Seed selects the data. Equal options give byte-identical packages.
 	Seed int64
 
-	// Encoding is chambercsv.UTF8 or chambercsv.Windows1252; zero means
-	// Windows-1252. UTF-8 packages also contain names with characters that
+	// Encoding is chambercsv.UTF8 or chambercsv.Windows1252. The zero value
+	// means Windows-1252. UTF-8 packages also contain names with characters that
 	// Windows-1252 lacks (Nguyễn, Şahin), so the data differ by encoding.
 	Encoding chambercsv.Encoding
 
@@ -71,8 +71,8 @@ type Options struct {
 
 	// Created is the export's timestamp, written in Europe/Berlin time to
 	// the Erstellt column. Contract statuses and exam periods are computed
-	// relative to its day. The zero value means 4 December 2026, 03:00,
-	// or a day later for a DELTA package or one with ChangedShare above 0,
+	// relative to its day. The zero value means 4 December 2026, 03:00
+	// Europe/Berlin, or a day later for a DELTA package or one with ChangedShare above 0,
 	// so that such a package is newer than its base but has the same data.
 	Created time.Time
 
@@ -83,7 +83,7 @@ type Options struct {
 	// ChangedShare is the share of contracts, from 0 to 1, that differ from
 	// the base package with the same seed, in one field each: Ende, the
 	// AusbilderNr or the EMail. The other files stay byte-identical. A
-	// DELTA package holds exactly these contracts; zero there means
+	// DELTA package holds exactly these contracts, and there zero means
 	// DefaultDeltaShare. Compare packages written with the same Created,
 	// or with both Created zero.
 	ChangedShare float64
@@ -94,7 +94,7 @@ type Summary struct {
 	ExportType string
 	Created    time.Time
 	Files      []FileSummary // data files, in the order steuerung.csv lists them
-	Control    FileSummary   // steuerung.csv; its SHA-256 identifies the package
+	Control    FileSummary   // steuerung.csv, whose SHA-256 identifies the package
 	Changed    int           // contracts that differ from the base package
 }
 
@@ -139,7 +139,7 @@ func Write(ctx context.Context, dir string, opts Options) (Summary, error) {
 	}
 	sum.Changed = g.changedCount
 
-	sum.Control, err = g.writeControl(dir, sum.Files)
+	sum.Control, err = g.writeControl(ctx, dir, sum.Files)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -155,8 +155,7 @@ func createDir(dir string) error {
 		return fmt.Errorf("sample: read output directory: %w", err)
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("sample: output directory %s is not empty: choose a new or empty directory",
-			dir)
+		return fmt.Errorf("sample: output directory %s is not empty: choose an empty one", dir)
 	}
 	return nil
 }
@@ -282,8 +281,8 @@ func (g *generator) writeOccupations(_ context.Context, f *csvFile) error {
 		if o.split {
 			split = "J"
 		}
-		fields := append(g.fields[:0], o.number, o.title, strconv.Itoa(o.months), split)
-		if err := f.write(fields); err != nil {
+		g.fields = append(g.fields[:0], o.number, o.title, strconv.Itoa(o.months), split)
+		if err := f.write(g.fields); err != nil {
 			return err
 		}
 	}
@@ -293,28 +292,22 @@ func (g *generator) writeOccupations(_ context.Context, f *csvFile) error {
 var controlHeader = []string{"Exportart", "Erstellt", "Datei", "Saetze", "SHA256"}
 
 // writeControl writes steuerung.csv, one row per data file.
-func (g *generator) writeControl(dir string, files []FileSummary) (FileSummary, error) {
-	const name = "steuerung.csv"
-	f, err := createCSV(dir, name, g.encoding, g.bom)
-	if err != nil {
-		return FileSummary{}, err
-	}
-	err = f.w.Write(controlHeader)
+func (g *generator) writeControl(ctx context.Context, dir string,
+	files []FileSummary) (FileSummary, error) {
 	created := g.created.Format("02.01.2006 15:04:05")
-	for _, fs := range files {
-		if err != nil {
-			break
+	rows := func(_ context.Context, f *csvFile) error {
+		for _, fs := range files {
+			row := []string{g.exportType, created, fs.Name, strconv.Itoa(fs.Records), fs.SHA256}
+			if err := f.write(row); err != nil {
+				return err
+			}
 		}
-		err = f.write([]string{g.exportType, created, fs.Name, strconv.Itoa(fs.Records), fs.SHA256})
+		return nil
 	}
-	if err != nil {
-		f.discard()
-		return FileSummary{}, fmt.Errorf("sample: write %s: %w", name, err)
-	}
-	return f.close()
+	return g.writeFile(ctx, dir, dataFile{"steuerung.csv", controlHeader, rows})
 }
 
-// dataFile is a data file of the package and the method that writes its
+// dataFile is a file of the package and the function that writes its
 // records.
 type dataFile struct {
 	name   string
@@ -398,16 +391,13 @@ func (c *byteCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// checkContext returns the context's error every 4096 records, so that a
-// cancelled Write stops within milliseconds.
+// checkContext returns the context's error at every 4096th record i, so
+// that a cancelled Write stops within milliseconds.
 func checkContext(ctx context.Context, i int) error {
 	if i%4096 != 0 {
 		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("stopped at record %d: %w", i+1, err)
-	}
-	return nil
+	return ctx.Err()
 }
 
 // formatDate formats t as TT.MM.JJJJ. The year must have four digits.

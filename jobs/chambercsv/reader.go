@@ -180,6 +180,9 @@ func (rd *Reader) wrap(err error) error {
 		return io.EOF
 	}
 	var pe *csv.ParseError
+	if errors.As(err, &pe) && pe.StartLine != pe.Line {
+		return fmt.Errorf("record at line %d: line %d column %d: %w", pe.StartLine, pe.Line, pe.Column, pe.Err)
+	}
 	if errors.As(err, &pe) {
 		return fmt.Errorf("line %d column %d: %w", pe.Line, pe.Column, pe.Err)
 	}
@@ -194,6 +197,13 @@ func (rd *Reader) decode(raw string) (string, error) {
 			d, err := charmap.Windows1252.NewDecoder().String(s)
 			if err != nil {
 				return "", fmt.Errorf("cannot decode %q as windows-1252: %w", s, err)
+			}
+			// The decoder turns the five bytes that Windows-1252 leaves
+			// undefined into U+FFFD instead of failing.
+			for i := 0; i < len(s); i++ {
+				if charmap.Windows1252.DecodeByte(s[i]) == utf8.RuneError {
+					return "", fmt.Errorf("cannot decode %q as windows-1252: byte 0x%02x is undefined in it", d, s[i])
+				}
 			}
 			s = d
 		} else if !utf8.ValidString(s) {

@@ -10,8 +10,9 @@ import (
 )
 
 // Writer writes records in the chamber's CSV format: fields separated by
-// ";", quoted where they contain ";", a quote or a line break, and lines
-// ended by CRLF. A Writer buffers its output; call [Writer.Flush] when done.
+// ";", quoted where they contain ";", a quote or a line break or are a
+// record's only field and empty, and lines ended by CRLF. A Writer
+// buffers its output; call [Writer.Flush] when done.
 type Writer struct {
 	w   *bufio.Writer
 	enc Encoding
@@ -42,7 +43,8 @@ func (cw *Writer) Write(fields []string) error {
 		if i > 0 {
 			cw.buf = append(cw.buf, ';')
 		}
-		if strings.ContainsAny(f, ";\"\r\n") {
+		// A lone empty field is quoted, because a reader skips an empty line.
+		if strings.ContainsAny(f, ";\"\r\n") || len(fields) == 1 && f == "" {
 			cw.buf = append(cw.buf, '"')
 			cw.buf = append(cw.buf, strings.ReplaceAll(f, `"`, `""`)...)
 			cw.buf = append(cw.buf, '"')

@@ -29,6 +29,11 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
+	// The import's sorts and hashes run in memory, and its commit need not
+	// wait for the disk flush of every earlier statement.
+	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'; SET LOCAL synchronous_commit = off"); err != nil {
+		return fmt.Errorf("configure import transaction: %w", err)
+	}
 	if err := p.prepareFiles(ctx); err != nil {
 		return err
 	}
@@ -121,11 +126,24 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 	if trainee != nil {
 		latest := fmt.Sprintf("(SELECT DISTINCT ON (trainee_number) trainee_number AS number, %s FROM %s "+
 			"ORDER BY trainee_number, line DESC)", strings.Join(fs.kind.trainee, ", "), stage)
-		if _, err := tx.Exec(ctx, trainee.pgMerge(latest), now); err != nil {
+		q := trainee.pgMerge(latest)
+		if empty, err := tableEmpty(ctx, tx, trainee.table); err != nil {
+			return err
+		} else if empty {
+			q = trainee.pgInsert(latest + " s")
+		}
+		if _, err := tx.Exec(ctx, q, now); err != nil {
 			return fmt.Errorf("merge trainees: %w", err)
 		}
 	}
-	tag, err := tx.Exec(ctx, main.pgMerge(stage), now)
+	q := main.pgMerge(stage)
+	if len(p.keys[fs.kind.file]) == 0 || p.dbRecords[fs.kind.file] == 0 {
+		q = main.pgInsert(stage)
+	}
+	t0 := time.Now()
+	tag, err := tx.Exec(ctx, q, now)
+	p.im.log.Debug("table merged", "run_id", p.res.RunID, "table", main.table,
+		"duration_ms", time.Since(t0).Milliseconds())
 	if err != nil {
 		return fmt.Errorf("merge %s: %w", main.table, err)
 	}
@@ -152,6 +170,14 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 		}
 	}
 	return nil
+}
+
+func tableEmpty(ctx context.Context, tx pgx.Tx, table string) (bool, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&exists); err != nil {
+		return false, fmt.Errorf("check %s: %w", table, err)
+	}
+	return !exists, nil
 }
 
 // copySource feeds the validating reader's rows to COPY.

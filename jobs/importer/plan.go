@@ -22,7 +22,8 @@ type plan struct {
 
 	files   []*fileState
 	keys    map[string]keySet
-	current map[string]int64 // current records in the database by file
+	current   map[string]int64 // current records in the database by file
+	dbRecords map[string]int64 // all records in the database by file
 }
 
 // missingDate is the date a full export marks absent records with: the
@@ -38,6 +39,7 @@ func (p *plan) full() bool { return p.ctl.exportType == ExportFull }
 func (p *plan) prepareFiles(ctx context.Context) error {
 	p.keys = make(map[string]keySet)
 	p.current = make(map[string]int64)
+	p.dbRecords = make(map[string]int64)
 	for _, k := range kinds {
 		p.keys[k.file] = keySet{}
 		e, ok := p.ctl.entries[k.file]
@@ -78,6 +80,7 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 			return fmt.Errorf("read keys of %s: %w", k.table, err)
 		}
 		v := uint32(keyInDB)
+		p.dbRecords[k.file]++
 		if current {
 			v |= keyCurrent
 			p.current[k.file]++
