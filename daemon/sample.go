@@ -25,7 +25,8 @@ func sampleCmd(ctx context.Context, args []string, stdout, stderr io.Writer, _ [
 		return code
 	}
 	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: astad sample --out DIR --companies N --contracts M [--seed S] [--encoding utf-8|windows-1252]")
+		fmt.Fprintln(stderr, "usage: astad sample --out DIR --companies N --contracts M [--seed S] "+
+			"[--encoding utf-8|windows-1252] [--bom] [--changed SHARE] [--delta]")
 		return exitUsage
 	}
 	enc, err := chambercsv.ParseEncoding(*encoding)
@@ -41,7 +42,7 @@ func sampleCmd(ctx context.Context, args []string, stdout, stderr io.Writer, _ [
 	}
 	sum, err := sample.Write(ctx, *out, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "astad sample: %v\n", err)
+		fmt.Fprintf(stderr, "astad %v\n", err)
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "wrote %s: %v\n", *out, sum)

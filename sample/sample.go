@@ -227,7 +227,7 @@ func (g *generator) validate() error {
 		return fmt.Errorf("sample: --encoding must be utf-8 or windows-1252, got %v", g.encoding)
 	}
 	if g.bom && g.encoding != chambercsv.UTF8 {
-		return fmt.Errorf("sample: a byte order mark needs encoding utf-8, got %v", g.encoding)
+		return fmt.Errorf("sample: --bom needs --encoding utf-8, got %v", g.encoding)
 	}
 
 	switch g.exportType {
@@ -239,7 +239,7 @@ func (g *generator) validate() error {
 			ExportFull, ExportDelta, g.exportType)
 	}
 	if math.IsNaN(g.changedShare) || g.changedShare < 0 || g.changedShare > 1 {
-		return fmt.Errorf("sample: changed share must be between 0 and 1, got %v", g.changedShare)
+		return fmt.Errorf("sample: --changed must be between 0 and 1, got %v", g.changedShare)
 	}
 	if g.exportType == ExportDelta && g.changedShare == 0 {
 		g.changedShare = DefaultDeltaShare

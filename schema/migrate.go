@@ -148,11 +148,11 @@ func Pending(ctx context.Context, db bun.IDB) ([]string, error) {
 }
 
 func dialectSQL(db bun.IDB, s string) string {
-	id, ts := "INTEGER PRIMARY KEY AUTOINCREMENT", "TIMESTAMP"
+	id, ts, key := "INTEGER PRIMARY KEY AUTOINCREMENT", "TIMESTAMP", "TEXT"
 	if IsPostgres(db) {
-		id, ts = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "TIMESTAMPTZ"
+		id, ts, key = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "TIMESTAMPTZ", `TEXT COLLATE "C"`
 	}
-	return strings.NewReplacer("{{id}}", id, "{{ts}}", ts).Replace(s)
+	return strings.NewReplacer("{{id}}", id, "{{ts}}", ts, "{{key}}", key).Replace(s)
 }
 
 // splitStatements splits a migration at semicolons that end a line and

@@ -120,6 +120,8 @@ func (c *column) pgType() string {
 		return "boolean"
 	case c.typ == fInt, c.db == "duration_months":
 		return "integer"
+	case c.typ == fIdent, c.typ == fDigits:
+		return `text COLLATE "C"`
 	}
 	return "text"
 }

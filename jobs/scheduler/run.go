@@ -55,48 +55,55 @@ func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id 
 	s.metrics.running.WithLabelValues(name).Set(1)
 
 	start := time.Now()
-	outcome, err, stack := call(ctx, e.job.Run)
+	res := call(ctx, e.job.Run)
 	elapsed := time.Since(start)
 
 	s.metrics.running.WithLabelValues(name).Set(0)
 	errText := ""
-	if err != nil {
-		errText = err.Error()
+	if res.err != nil {
+		errText = res.err.Error()
 	}
-	s.finish(ctx, log, id, outcome, errText)
-	s.metrics.observeRun(name, outcome, elapsed, s.now())
+	s.finish(ctx, log, id, res.outcome, errText)
+	s.metrics.observeRun(name, res.outcome, elapsed, s.now())
 
-	attrs := []any{"outcome", outcome, "duration_ms", elapsed.Milliseconds()}
-	switch outcome {
+	attrs := []any{"outcome", res.outcome, "duration_ms", elapsed.Milliseconds()}
+	switch res.outcome {
 	case OutcomeOK:
 		log.Info("job finished", attrs...)
 	case OutcomePanic:
-		log.Error("job finished", append(attrs, "error", err, "stack", string(stack))...)
+		log.Error("job finished", append(attrs, "error", res.err, "stack", string(res.stack))...)
 	default:
-		log.Error("job finished", append(attrs, "error", err)...)
+		log.Error("job finished", append(attrs, "error", res.err)...)
 	}
 }
 
-// call calls run and returns the outcome. A panic is recovered and
+// result is how a run ended. stack is set for a panic only.
+type result struct {
+	outcome string
+	err     error
+	stack   []byte
+}
+
+// call calls run and returns how it ended. A panic is recovered and
 // returned as an error, with the stack of the panicking goroutine.
-func call(ctx context.Context, run func(context.Context) error) (outcome string, err error, stack []byte) {
+func call(ctx context.Context, run func(context.Context) error) (res result) {
 	defer func() {
 		v := recover()
 		if v == nil {
 			return
 		}
-		outcome, stack = OutcomePanic, debug.Stack()
-		if perr, ok := v.(error); ok {
-			err = fmt.Errorf("panic: %w", perr)
+		res = result{outcome: OutcomePanic, stack: debug.Stack()}
+		if err, ok := v.(error); ok {
+			res.err = fmt.Errorf("panic: %w", err)
 		} else {
-			err = fmt.Errorf("panic: %v", v)
+			res.err = fmt.Errorf("panic: %v", v)
 		}
 	}()
 
 	if err := run(ctx); err != nil {
-		return OutcomeError, err, nil
+		return result{outcome: OutcomeError, err: err}
 	}
-	return OutcomeOK, nil, nil
+	return result{outcome: OutcomeOK}
 }
 
 // finish records the outcome of run id. It writes even when ctx is

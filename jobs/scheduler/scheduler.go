@@ -306,7 +306,7 @@ func (s *Scheduler) loop(ctx, runCtx context.Context, e *entry) {
 			return
 		case <-e.trigger:
 			timer.Stop()
-			s.dispatch(ctx, runCtx, e, s.now().Truncate(time.Second))
+			s.dispatch(ctx, runCtx, e, s.now().In(s.loc).Truncate(time.Second))
 		case <-timer.C:
 			s.dispatch(ctx, runCtx, e, next)
 			next = e.schedule.Next(later(next, s.now()))

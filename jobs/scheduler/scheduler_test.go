@@ -554,7 +554,7 @@ func TestMetricsLint(t *testing.T) {
 		t.Fatalf("Trigger: %v", err)
 	}
 	s.start(t)
-	receive(t, s.store.finishes, "the run to finish")
+	s.logs.waitFor(t, "job finished") // logged after the metrics are updated
 
 	families, err := s.reg.Gather()
 	if err != nil {
