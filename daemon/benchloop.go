@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,7 +81,7 @@ func bareInsert(ctx context.Context, tx *sql.Tx, pkg string, spec bareTable) err
 	args := make([]any, len(spec.cols)+2)
 	var rec chambercsv.Record
 	for {
-		if err := rd.Read(&rec); err == io.EOF {
+		if err := rd.Read(&rec); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			return err

@@ -22,7 +22,9 @@ func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 		return code
 	}
 	verb := fs.Arg(0)
-	if !(verb == "list" && fs.NArg() == 1) && !((verb == "confirm" || verb == "discard") && fs.NArg() == 2) {
+	listing := verb == "list" && fs.NArg() == 1
+	deciding := (verb == "confirm" || verb == "discard") && fs.NArg() == 2
+	if !listing && !deciding {
 		fs.Usage()
 		return exitUsage
 	}
@@ -52,14 +54,20 @@ func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 	if verb == "discard" {
 		decision = schema.HoldDiscarded
 	}
+	// The prefix goes into a LIKE pattern, so it must not contain % or _.
 	prefix := strings.ToLower(fs.Arg(1))
+	if len(prefix) < 6 || strings.Trim(prefix, "0123456789abcdef") != "" {
+		fmt.Fprintf(stderr, "astad hold: invalid package id %q: give at least 6 hex digits "+
+			"of an id from astad hold list\n", fs.Arg(1))
+		return exitUsage
+	}
 	var ids []string
 	if err := e.db.NewSelect().Model((*schema.PackageHold)(nil)).Column("package_id").
 		Where("decision IS NULL AND package_id LIKE ?", prefix+"%").Scan(ctx, &ids); err != nil {
 		return fail(stderr, "hold", err)
 	}
-	if len(prefix) < 6 || len(ids) != 1 {
-		fmt.Fprintf(stderr, "astad hold: %q matches %d held packages: give at least 6 characters "+
+	if len(ids) != 1 {
+		fmt.Fprintf(stderr, "astad hold: %q matches %d held packages: give more characters "+
 			"of one id from astad hold list\n", fs.Arg(1), len(ids))
 		return exitUsage
 	}

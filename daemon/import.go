@@ -95,8 +95,10 @@ func reorder(args []string) []string {
 func newProgress(w io.Writer) importer.Progress {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
+		var printed string // the importer may report a file's last count twice
 		return func(file string, done, expected int64) {
-			if done == expected {
+			if done == expected && file != printed {
+				printed = file
 				fmt.Fprintf(w, "%s: %d of %d records read\n", file, done, expected)
 			}
 		}

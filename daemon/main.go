@@ -40,11 +40,6 @@ func main() {
 	os.Exit(code)
 }
 
-// usageError is an error in the command line; it exits with status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
 // run runs one astad command and returns its exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
 	cmd := "serve"

@@ -11,15 +11,14 @@ import (
 )
 
 // JobRunRunning is the outcome of a job run that is claimed but not yet
-// finished. A row keeps it when its instance stopped before finishing.
+// finished. A row keeps it if its instance stopped before the run ended.
 const JobRunRunning = "running"
 
 // ClaimJobRun inserts the run of job scheduled at scheduledAt with outcome
 // [JobRunRunning] and returns its id. ok is false, with no error, when a
-// run of job at that time already exists, so that of several instances
-// only the one whose insert succeeds runs the job. Times are stored in
-// UTC; callers of several instances must pass the same instant, which
-// whole-second schedule times are.
+// run of job at that time exists. Of several instances claiming one tick,
+// only the one whose insert succeeds runs the job. scheduledAt is stored
+// in UTC, so instances in different time zones match on the same instant.
 func (s *Store) ClaimJobRun(ctx context.Context, job string, scheduledAt time.Time) (id int64, ok bool, err error) {
 	err = s.db.QueryRowContext(ctx, `INSERT INTO job_runs (job, scheduled_at, started_at, outcome)
 		VALUES (?, ?, ?, ?)

@@ -21,8 +21,13 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connect for import: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 
+	// Staging tables are temporary; with enough local buffers for them
+	// they stay in memory instead of being written out.
+	if _, err := conn.Exec(ctx, "SET temp_buffers = '256MB'"); err != nil {
+		return fmt.Errorf("configure import connection: %w", err)
+	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin import transaction: %w", err)
@@ -33,6 +38,18 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	// wait for the disk flush of every earlier statement.
 	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'; SET LOCAL synchronous_commit = off"); err != nil {
 		return fmt.Errorf("configure import transaction: %w", err)
+	}
+	p.scanKeys = func(ctx context.Context, query string, fn func(key []byte, current bool)) error {
+		rows, err := tx.Query(ctx, query, pgx.QueryResultFormats{pgx.TextFormatCode, pgx.TextFormatCode})
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v := rows.RawValues()
+			fn(v[0], len(v[1]) == 1 && v[1][0] == 't')
+		}
+		return rows.Err()
 	}
 	if err := p.prepareFiles(ctx); err != nil {
 		return err
@@ -95,11 +112,19 @@ func (p *plan) stagePostgres(ctx context.Context, tx pgx.Tx, fs *fileState) erro
 		return fmt.Errorf("create %s: %w", table, err)
 	}
 
+	start := time.Now()
+	defer func() {
+		p.im.log.Debug("file staged", "run_id", p.res.RunID, "file", k.file,
+			"duration_ms", time.Since(start).Milliseconds())
+	}()
 	late, err := p.validateFile(ctx, fs, func(rr *rowReader) error {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, names, &copySource{rr: rr})
+		cs := &copySource{rr: rr}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, names, cs)
 		if err != nil {
+			// pgx reports a source error to the server, which fails the COPY
+			// with a message of its own, so the cause is taken from cs.
 			var src *copySourceError
-			if errors.As(err, &src) {
+			if errors.As(cs.err, &src) || errors.As(err, &src) {
 				return classify(src.err)
 			}
 			return fmt.Errorf("copy %s: %w", k.file, err)

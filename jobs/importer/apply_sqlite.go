@@ -74,7 +74,7 @@ func (p *plan) applySQLiteFile(ctx context.Context, tx *sql.Tx, fs *fileState, n
 	if err != nil {
 		return fmt.Errorf("read %s again: %w", fs.kind.file, err)
 	}
-	defer rr.close()
+	defer func() { _ = rr.close() }()
 
 	args := make([]any, 0, len(fs.kind.columns)+2)
 	var written int64

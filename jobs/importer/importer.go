@@ -132,6 +132,15 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	default:
 		res.Outcome, res.Reason = schema.OutcomeFailed, err.Error()
 	}
+	if res.Outcome == schema.OutcomeIncomplete && res.RunID != 0 {
+		// A package still in transfer leaves no run behind, although its
+		// data files are checked only after the run was recorded.
+		if derr := im.discardRun(context.WithoutCancel(ctx), res.RunID); derr != nil {
+			res.Outcome, res.Reason, err = schema.OutcomeFailed, derr.Error(), derr
+		} else {
+			res.RunID = 0
+		}
+	}
 	if !req.DryRun && res.Outcome != schema.OutcomeIncomplete && res.Outcome != schema.OutcomeAlreadyApplied &&
 		res.Outcome != schema.OutcomeHeld {
 		if res.RunID == 0 {
@@ -158,7 +167,7 @@ func (im *Importer) run(ctx context.Context, req Request, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", errIncomplete, err)
 	}
-	defer src.close()
+	defer func() { _ = src.close() }()
 
 	ctl, err := readControl(src, im.opts.Encoding, im.opts.Location)
 	if err != nil {
@@ -265,6 +274,15 @@ func (im *Importer) startRun(ctx context.Context, res *Result) (int64, error) {
 		return 0, fmt.Errorf("record import run: %w", err)
 	}
 	return run.ID, nil
+}
+
+// discardRun deletes run id, which has no files, rejections or hold
+// recorded yet.
+func (im *Importer) discardRun(ctx context.Context, id int64) error {
+	if _, err := im.opts.DB.NewDelete().Model((*schema.ImportRun)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("delete import run %d of an incomplete package: %w", id, err)
+	}
+	return nil
 }
 
 // finishRun records the outcome, counts and rejections of a run. The

@@ -137,20 +137,6 @@ func init() {
 	}
 }
 
-// dbColumns returns the database columns of the kind's table that the
-// file fills, in column order. For companies the activation code is
-// handled apart from the other columns.
-func (k *kind) dbColumns() []string {
-	var cols []string
-	for _, c := range k.columns {
-		if c.db == "" || c.typ == fCode || k.isTraineeColumn(c.db) {
-			continue
-		}
-		cols = append(cols, c.db)
-	}
-	return cols
-}
-
 func (k *kind) isTraineeColumn(db string) bool {
 	for _, t := range k.trainee {
 		if t == db {
@@ -218,7 +204,9 @@ func (c *column) convert(v string) (any, *fieldError) {
 	case fCode:
 		code := NormalizeActivationCode(v)
 		if code == "" || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
-			return nil, &fieldError{c.csv, v, "invalid activation code: want letters and digits in groups such as K7QM-2XHD-9PLA"}
+			// The value stays out of the report, because an activation code
+			// is shown to nobody.
+			return nil, &fieldError{c.csv, "", "invalid activation code: want letters and digits in groups such as K7QM-2XHD-9PLA"}
 		}
 		return HashActivationCode(code), nil
 	}

@@ -163,7 +163,7 @@ func readControl(src source, enc chambercsv.Encoding, loc *time.Location) (*cont
 	var rec chambercsv.Record
 	for {
 		err := rd.Read(&rec)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -198,7 +198,7 @@ func (ctl *control) addRow(rec chambercsv.Record, cols map[string]int, loc *time
 	if ctl.exportType == "" {
 		ctl.exportType, ctl.created = typ, created
 	} else if typ != ctl.exportType || !created.Equal(ctl.created) {
-		return fmt.Errorf("Exportart and Erstellt differ from the first row (%s %s)",
+		return fmt.Errorf("columns Exportart and Erstellt differ from the first row (%s %s)",
 			ctl.exportType, ctl.created.Format("02.01.2006 15:04:05"))
 	}
 
@@ -244,7 +244,7 @@ func PeekCreated(path string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	defer src.close()
+	defer func() { _ = src.close() }()
 	ctl, err := readControl(src, chambercsv.Auto, loc)
 	if err != nil {
 		return time.Time{}, err

@@ -2,9 +2,11 @@ package importer
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"asta/schema"
@@ -20,8 +22,9 @@ type plan struct {
 	dryRun    bool
 	progress  Progress
 
-	files   []*fileState
-	keys    map[string]keySet
+	files     []*fileState
+	scanKeys  keyScanner // nil: through the database/sql handle
+	keys      map[string]keySet
 	current   map[string]int64 // current records in the database by file
 	dbRecords map[string]int64 // all records in the database by file
 }
@@ -55,6 +58,30 @@ func (p *plan) prepareFiles(ctx context.Context) error {
 	return nil
 }
 
+// keyScanner runs a query that returns a key and a boolean per row and
+// calls fn for each; the key's bytes are valid only during the call.
+type keyScanner func(ctx context.Context, query string, fn func(key []byte, current bool)) error
+
+// scanKeysSQL is the keyScanner on the database/sql handle.
+func (p *plan) scanKeysSQL(ctx context.Context, query string, fn func(key []byte, current bool)) error {
+	rows, err := p.im.opts.DB.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		key     sql.RawBytes
+		current bool
+	)
+	for rows.Next() {
+		if err := rows.Scan(&key, &current); err != nil {
+			return err
+		}
+		fn(key, current)
+	}
+	return rows.Err()
+}
+
 // loadKeys reads, once per import, the keys of the records the database
 // holds of a kind, marking those which are current.
 func (p *plan) loadKeys(ctx context.Context, k *kind) error {
@@ -62,32 +89,36 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 		return nil
 	}
 	p.current[k.file] = 0
-	key := k.columns[0].db
-	rows, err := p.im.opts.DB.QueryContext(ctx,
-		fmt.Sprintf("SELECT %s, missing_since IS NULL FROM %s", key, k.table))
-	if err != nil {
-		return fmt.Errorf("read keys of %s: %w", k.table, err)
+	scan := p.scanKeys
+	if scan == nil {
+		scan = p.scanKeysSQL
 	}
-	defer rows.Close()
 
-	ks := p.keys[k.file]
-	for rows.Next() {
-		var (
-			id      string
-			current bool
-		)
-		if err := rows.Scan(&id, &current); err != nil {
-			return fmt.Errorf("read keys of %s: %w", k.table, err)
-		}
+	// Size the set for the database's keys and the file's, so that it
+	// does not grow step by step while a large package is read.
+	var n int64
+	if err := scan(ctx, "SELECT CAST(count(*) AS TEXT), true FROM "+k.table, func(key []byte, _ bool) {
+		n, _ = strconv.ParseInt(string(key), 10, 64)
+	}); err != nil {
+		return fmt.Errorf("count %s: %w", k.table, err)
+	}
+	ks := make(keySet, n+p.ctl.entries[k.file].records)
+	p.keys[k.file] = ks
+
+	query := fmt.Sprintf("SELECT %s, missing_since IS NULL FROM %s", k.columns[0].db, k.table)
+	err := scan(ctx, query, func(key []byte, current bool) {
 		v := uint32(keyInDB)
 		p.dbRecords[k.file]++
 		if current {
 			v |= keyCurrent
 			p.current[k.file]++
 		}
-		ks[strings.Clone(id)] = v
+		ks[string(key)] = v
+	})
+	if err != nil {
+		return fmt.Errorf("read keys of %s: %w", k.table, err)
 	}
-	return rows.Err()
+	return nil
 }
 
 // validateFile reads a data file once, checking every record. stage
@@ -111,7 +142,7 @@ func (p *plan) validateFile(ctx context.Context, fs *fileState, stage func(rr *r
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errRejected, err)
 	}
-	defer rr.close()
+	defer func() { _ = rr.close() }()
 
 	m := p.im.opts.Metrics
 	m.startFile(fs.kind.file, fs.entry.records)

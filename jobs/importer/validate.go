@@ -27,8 +27,6 @@ const (
 // it and on which line of the package it first appears.
 type keySet map[string]uint32
 
-func (ks keySet) line(key string) int { return int(ks[key] & lineMask) }
-
 // known reports whether key may be referred to: a valid record of the
 // package or any record in the database.
 func (ks keySet) known(key string) bool {
@@ -143,7 +141,7 @@ func (rr *rowReader) close() error { return rr.file.Close() }
 func (rr *rowReader) next() (bool, error) {
 	for {
 		err := rr.csv.Read(&rr.rec)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
 		var countErr error

@@ -88,13 +88,13 @@ func (r *recordingStore) FinishJobRun(ctx context.Context, id int64, outcome, er
 	return err
 }
 
-func receive[T any](t *testing.T, ch <-chan T, what string) T {
+func receive[T any](t *testing.T, ch <-chan T, event string) T {
 	t.Helper()
 	select {
 	case v := <-ch:
 		return v
 	case <-time.After(waitTimeout):
-		t.Fatalf("timed out after %s waiting for %s", waitTimeout, what)
+		t.Fatalf("timed out after %s waiting for %s", waitTimeout, event)
 		panic("unreachable")
 	}
 }

@@ -34,6 +34,9 @@ func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt 
 		return
 	}
 
+	// NOTE: this guard is per instance. Another instance that claims the
+	// next tick starts its run even while this one's is in progress, so a
+	// job that must never overlap across instances needs its own lock.
 	log := s.log.With("job", name, "run_id", id, "scheduled_at", scheduledAt)
 	if !e.running.CompareAndSwap(false, true) {
 		s.metrics.observeOverlap(name)
@@ -42,13 +45,10 @@ func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt 
 		return
 	}
 
-	s.runs.Go(func() {
-		defer e.running.Store(false)
-		s.execute(runCtx, log, e, id)
-	})
+	s.runs.Go(func() { s.execute(runCtx, log, e, id) })
 }
 
-// execute runs e as run id and records its outcome.
+// execute runs e as run id, records its outcome and clears e.running.
 func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id int64) {
 	name := e.job.Name
 	log.Info("job started")
@@ -65,6 +65,9 @@ func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id 
 	}
 	s.finish(ctx, log, id, res.outcome, errText)
 	s.metrics.observeRun(name, res.outcome, elapsed, s.now())
+	// Cleared before the end is logged, so that once "job finished" is
+	// logged the next tick can run.
+	e.running.Store(false)
 
 	attrs := []any{"outcome", res.outcome, "duration_ms", elapsed.Milliseconds()}
 	switch res.outcome {
@@ -77,15 +80,17 @@ func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id 
 	}
 }
 
-// result is how a run ended. stack is set for a panic only.
+// result is the end of a run: its outcome, its error and, for a panic,
+// the stack.
 type result struct {
 	outcome string
 	err     error
 	stack   []byte
 }
 
-// call calls run and returns how it ended. A panic is recovered and
-// returned as an error, with the stack of the panicking goroutine.
+// call runs the job function run and returns its result. A panic is
+// recovered and returned as an error, with the stack of the panicking
+// goroutine.
 func call(ctx context.Context, run func(context.Context) error) (res result) {
 	defer func() {
 		v := recover()
@@ -116,9 +121,10 @@ func (s *Scheduler) finish(ctx context.Context, log *slog.Logger, id int64, outc
 	}
 }
 
-// catchUp runs e once if a tick after its last recorded run passed while
-// no instance ran it. A job without recorded runs is left to its schedule.
-func (s *Scheduler) catchUp(ctx, runCtx context.Context, e *entry) {
+// catchUp runs e once if a tick after its last recorded run and not after
+// now passed while no instance ran it. A job without recorded runs is left
+// to its schedule.
+func (s *Scheduler) catchUp(ctx, runCtx context.Context, e *entry, now time.Time) {
 	last, ok, err := s.store.LastJobRun(ctx, e.job.Name)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -130,11 +136,12 @@ func (s *Scheduler) catchUp(ctx, runCtx context.Context, e *entry) {
 		return
 	}
 
-	tick, ok := missedTick(e.schedule, last, s.now())
+	tick, ok := missedTick(e.schedule, last, now)
 	if !ok {
 		return
 	}
-	s.log.Info("job missed a run while stopped: running it now", "job", e.job.Name, "scheduled_at", tick)
+	s.log.Info("job missed a run while no instance was running: running it now",
+		"job", e.job.Name, "scheduled_at", tick)
 	s.dispatch(ctx, runCtx, e, tick)
 }
 

@@ -13,16 +13,16 @@ import (
 // lacks. It implements [cron.Schedule].
 //
 // A spec is a wall-clock time when neither its minute nor its hour field
-// starts with "*" (so "30 2 * * *", "0 7 * * 1-5" and "@daily"). Such a
-// time that a forward change skips runs once, at the first instant after
-// the gap (02:30 becomes 03:00 summer time), and several skipped times of
-// one day run once between them. A time that a backward change repeats
+// starts with "*" or "?" (so "30 2 * * *", "0 7 * * 1-5" and "@daily").
+// Such a time that a forward change skips runs once, at the first instant
+// after the gap (02:30 becomes 03:00 summer time), and several times in
+// one gap run once together. A time that a backward change repeats
 // runs once, at its first occurrence.
 //
 // Every other spec ("*/5 * * * *", "0 * * * *", "@hourly") follows
-// elapsed time: it runs at each matching local time that exists, so it
+// elapsed time: it runs at each matching local time that exists. So it
 // runs at neither 02:00 nor 02:30 on the day the clock jumps from 02:00 to
-// 03:00, and in both 02:xx hours on the day the clock goes back.
+// 03:00, and it runs in both 02:xx hours on the day the clock goes back.
 //
 // "@every d" runs at the multiples of d counted from 0001-01-01 00:00 UTC,
 // the alignment of [time.Time.Truncate], so that instances started at
@@ -31,7 +31,7 @@ type Schedule struct {
 	spec  string
 	loc   *time.Location
 	wall  *cron.SpecSchedule // matched against local times written as UTC
-	every time.Duration      // non-zero for "@every"; wall is then nil
+	every time.Duration      // non-zero for "@every", which leaves wall nil
 	fixed bool               // wall-clock time: no wildcard in minute or hour
 }
 
@@ -39,7 +39,7 @@ type Schedule struct {
 // day of week) or a descriptor such as "@daily" or "@every 5m", as
 // [cron.ParseStandard] accepts them, to be evaluated in loc. It rejects a
 // "CRON_TZ=" or "TZ=" prefix, because all jobs share the scheduler's
-// location, and "@every" intervals below one second.
+// location, and "@every" intervals that are not a whole number of seconds.
 func Parse(spec string, loc *time.Location) (*Schedule, error) {
 	spec = strings.TrimSpace(spec)
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
@@ -69,10 +69,10 @@ func parseEvery(spec, interval string, loc *time.Location) (*Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid schedule %q: %w", spec, err)
 	}
-	if d < time.Second {
-		return nil, fmt.Errorf("invalid schedule %q: interval must be at least 1s", spec)
+	if d < time.Second || d%time.Second != 0 {
+		return nil, fmt.Errorf("invalid schedule %q: interval must be a whole number of seconds, at least 1s", spec)
 	}
-	return &Schedule{spec: spec, loc: loc, every: d.Truncate(time.Second)}, nil
+	return &Schedule{spec: spec, loc: loc, every: d}, nil
 }
 
 // isFixedTime reports whether spec names wall-clock times, that is whether
@@ -158,8 +158,10 @@ func localAsUTC(t time.Time, loc *time.Location) time.Time {
 // firstInstant returns the earliest instant whose clock reading in loc is
 // w, a reading written as UTC. For a reading that a forward change skips
 // it returns the instant of the change, the first valid one after the
-// gap. It assumes that loc changes its offset at most once within a day of
-// w.
+// gap.
+//
+// NOTE: the result is right only if loc changes its offset at most once
+// within a day of w, as Europe/Berlin does.
 func firstInstant(w time.Time, loc *time.Location) time.Time {
 	_, before := w.Add(-24 * time.Hour).In(loc).Zone()
 	_, after := w.Add(24 * time.Hour).In(loc).Zone()

@@ -236,7 +236,8 @@ func TestParseErrors(t *testing.T) {
 		{name: "six fields", spec: "0 0 7 * * *", want: `invalid schedule "0 0 7 * * *": `},
 		{name: "empty", spec: "", want: `invalid schedule "": `},
 		{name: "time zone prefix", spec: "CRON_TZ=UTC 0 7 * * *", want: "time zone prefix is not supported"},
-		{name: "short interval", spec: "@every 500ms", want: "interval must be at least 1s"},
+		{name: "short interval", spec: "@every 500ms", want: "interval must be a whole number of seconds"},
+		{name: "fractional interval", spec: "@every 1.5s", want: "interval must be a whole number of seconds"},
 		{name: "bad interval", spec: "@every often", want: `invalid schedule "@every often": `},
 		{name: "unknown descriptor", spec: "@fortnightly", want: `invalid schedule "@fortnightly": `},
 	}

@@ -59,7 +59,7 @@ var (
 	ErrUnknownJob = errors.New("unknown job")
 
 	// ErrStopped is returned by [Scheduler.Trigger] and [Scheduler.Run]
-	// once Run has returned.
+	// once the context of Run is cancelled.
 	ErrStopped = errors.New("scheduler stopped")
 
 	// ErrShutdownTimeout is returned, wrapped with the job names, by
@@ -115,7 +115,7 @@ type Options struct {
 	// context is cancelled. Zero means [DefaultShutdownTimeout].
 	ShutdownTimeout time.Duration
 
-	// Now returns the current time. Nil means [time.Now]; tests set it.
+	// Now returns the current time. Nil means [time.Now]. Tests set it.
 	Now func() time.Time
 }
 
@@ -130,7 +130,7 @@ type Scheduler struct {
 	now     func() time.Time
 
 	mu    sync.Mutex
-	jobs  []*entry // guarded by mu; fixed once Run starts
+	jobs  []*entry // guarded by mu, and no longer changed once Run starts
 	state state    // guarded by mu
 
 	runs sync.WaitGroup // job runs in progress
@@ -218,7 +218,7 @@ func (s *Scheduler) Add(j Job) error {
 	return nil
 }
 
-// Trigger asks for a run of the job named name as soon as possible,
+// Trigger requests a run of the job named name as soon as possible,
 // claimed for the current time truncated to the second. A run still in
 // progress makes it a skipped tick, as on schedule. Before Run starts the
 // request waits for it, and requests made while one is pending are merged
@@ -243,9 +243,10 @@ func (s *Scheduler) Trigger(name string) error {
 
 // Run runs the jobs on their schedules until ctx is cancelled. Then it
 // starts no more runs and waits up to the shutdown timeout for those in
-// progress; after it, it cancels their context. It returns nil when all
-// runs ended in time, and otherwise an error that wraps
-// [ErrShutdownTimeout] and names the jobs. Run may be called once.
+// progress. When the timeout expires it cancels their context and waits
+// up to 5 s more for them to return. It returns nil when all runs ended
+// in time, and otherwise an error that wraps [ErrShutdownTimeout] and
+// names the jobs. Run may be called once.
 func (s *Scheduler) Run(ctx context.Context) error {
 	jobs, err := s.start()
 	if err != nil {
@@ -263,8 +264,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		loops.Go(func() { s.loop(ctx, runCtx, e) })
 	}
 	<-ctx.Done()
-	loops.Wait()
 	s.setState(stateStopped)
+	loops.Wait()
 
 	s.log.Info("scheduler stopping", "running", len(s.runningJobs(jobs)))
 	err = s.waitRuns(jobs, cancelRuns)
@@ -295,9 +296,12 @@ func (s *Scheduler) setState(st state) {
 // loop runs the missed tick of e, if any, then dispatches e's ticks and
 // triggers until ctx is cancelled.
 func (s *Scheduler) loop(ctx, runCtx context.Context, e *entry) {
-	s.catchUp(ctx, runCtx, e)
+	// Ticks up to start count as missed and later ones as scheduled, so
+	// that a tick passing during the check is neither lost nor run twice.
+	start := s.now()
+	s.catchUp(ctx, runCtx, e, start)
 
-	next := e.schedule.Next(s.now())
+	next := e.schedule.Next(start)
 	for {
 		timer := s.timerUntil(next)
 		select {

@@ -196,9 +196,11 @@ func TestClaimOnceAcrossInstances(t *testing.T) {
 			}}
 
 			var instances []*testScheduler
+			var db *bun.DB
 			claims := make(chan claimEvent, 1000)
 			for range 2 {
-				s := newTestScheduler(t, openMigrated(t, dsn), Options{})
+				db = openMigrated(t, dsn)
+				s := newTestScheduler(t, db, Options{})
 				s.store.claims = claims
 				s.add(t, job)
 				instances = append(instances, s)
@@ -228,7 +230,7 @@ func TestClaimOnceAcrossInstances(t *testing.T) {
 			}
 
 			checkClaimedOnce(t, attempts)
-			runs := jobRuns(t, instances[0].store.RunStore.(interface{ DB() *bun.DB }).DB(), "import")
+			runs := jobRuns(t, db, "import")
 			if got := int(executions.Load()); got != len(runs) {
 				t.Errorf("job ran %d times for %d recorded ticks, want one run per tick", got, len(runs))
 			}
