@@ -89,7 +89,7 @@ func (p *plan) runPostgres(ctx context.Context) error {
 func appliedConflict(err error, runID int64) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: the package was applied meanwhile by another run", errRejected)
+		return errAppliedMeanwhile
 	}
 	return fmt.Errorf("mark import run %d applied: %w", runID, err)
 }

@@ -107,6 +107,9 @@ type Progress func(file string, done, expected int64)
 var (
 	errRejected = errors.New("package rejected")
 	errHeld     = errors.New("package held")
+
+	// errAppliedMeanwhile ends an apply that another run committed first.
+	errAppliedMeanwhile = errors.New("the package was applied meanwhile by another run")
 )
 
 // Import imports the package at path. With dryRun set it validates the
@@ -127,6 +130,8 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeRejected, err.Error(), true
 	case errors.Is(err, errRejected):
 		res.Outcome, res.Reason = schema.OutcomeRejected, err.Error()
+	case errors.Is(err, errAppliedMeanwhile):
+		res.Outcome, res.Reason = schema.OutcomeAlreadyApplied, err.Error()
 	case errors.Is(err, errHeld):
 		res.Outcome, res.Reason = schema.OutcomeHeld, err.Error()
 	default:

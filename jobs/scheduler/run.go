@@ -34,9 +34,8 @@ func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt 
 		return
 	}
 
-	// NOTE: this guard is per instance. Another instance that claims the
-	// next tick starts its run even while this one's is in progress, so a
-	// job that must never overlap across instances needs its own lock.
+	// The flag keeps runs of this instance apart; the store's lock those
+	// of different instances, whose ticks differ.
 	log := s.log.With("job", name, "run_id", id, "scheduled_at", scheduledAt)
 	if !e.running.CompareAndSwap(false, true) {
 		s.metrics.observeOverlap(name)
@@ -44,8 +43,23 @@ func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt 
 		s.finish(ctx, log, id, OutcomeSkipped, errPreviousRunning)
 		return
 	}
+	unlock, ok, err := s.store.LockJob(ctx, name)
+	if err != nil || !ok {
+		e.running.Store(false)
+		s.metrics.observeOverlap(name)
+		if err != nil {
+			log.Error("job run skipped: lock failed", "error", err)
+		} else {
+			log.Warn("job run skipped: previous run still running on another instance")
+		}
+		s.finish(ctx, log, id, OutcomeSkipped, errPreviousRunning)
+		return
+	}
 
-	s.runs.Go(func() { s.execute(runCtx, log, e, id) })
+	s.runs.Go(func() {
+		defer unlock()
+		s.execute(runCtx, log, e, id)
+	})
 }
 
 // execute runs e as run id, records its outcome and clears e.running.

@@ -90,6 +90,10 @@ type RunStore interface {
 	// FinishJobRun records the outcome and error text of run id.
 	FinishJobRun(ctx context.Context, id int64, outcome, errText string) error
 
+	// LockJob takes the lock that keeps runs of job from overlapping
+	// across instances, or returns ok false if another instance holds it.
+	LockJob(ctx context.Context, job string) (unlock func(), ok bool, err error)
+
 	// LastJobRun returns the latest scheduled time among job's runs, or
 	// ok false if there is none.
 	LastJobRun(ctx context.Context, job string) (scheduledAt time.Time, ok bool, err error)
