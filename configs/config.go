@@ -17,7 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"asta/jobs/chambercsv"
-	"github.com/robfig/cron/v3"
+	"asta/jobs/scheduler"
 )
 
 // Config is astad's whole configuration.
@@ -79,7 +79,7 @@ func Load(path string, environ []string) (Config, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
-			return cfg, fmt.Errorf("config file %s: %w", path, err)
+			return cfg, fmt.Errorf("config file %s: %w", path, nameOptions(b, err))
 		}
 	}
 	if err := cfg.applyEnv(environ); err != nil {
@@ -92,6 +92,52 @@ func Load(path string, environ []string) (Config, error) {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// nameOptions adds the option to each message of a YAML type error, which
+// names only the line and the Go type ("line 3: cannot unmarshal !!str
+// `soon` into time.Duration"). Other errors are returned as they are.
+func nameOptions(src []byte, err error) error {
+	var te *yaml.TypeError
+	var doc yaml.Node
+	if !errors.As(err, &te) || yaml.Unmarshal(src, &doc) != nil {
+		return err
+	}
+	options := make(map[int]string) // line → dotted option name
+	collectOptions(&doc, "", options)
+
+	named := &yaml.TypeError{Errors: make([]string, len(te.Errors))}
+	for i, msg := range te.Errors {
+		var line int
+		if _, serr := fmt.Sscanf(msg, "line %d:", &line); serr == nil && options[line] != "" {
+			prefix := fmt.Sprintf("line %d:", line)
+			msg = prefix + " " + options[line] + ":" + strings.TrimPrefix(msg, prefix)
+		}
+		named.Errors[i] = msg
+	}
+	return named
+}
+
+// collectOptions records the dotted name of each option under n by the
+// lines of its key and value. A nested option's line overwrites its
+// parent's, so that the innermost option on a line wins.
+func collectOptions(n *yaml.Node, prefix string, options map[int]string) {
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			collectOptions(c, prefix, options)
+		}
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i], n.Content[i+1]
+		name := prefix + key.Value
+		options[key.Line] = name
+		options[value.Line] = name
+		collectOptions(value, name+".", options)
+	}
 }
 
 // envOptions maps each environment variable to the option it sets.
@@ -189,14 +235,16 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown_timeout %s must be positive", c.ShutdownTimeout)
 	}
-	return c.Import.validate()
+	return c.Import.validate(c.Location())
 }
 
-func (im *Import) validate() error {
+func (im *Import) validate(loc *time.Location) error {
 	if im.Inbox == "" {
 		return errors.New("import.inbox is empty: set the folder the export packages arrive in")
 	}
-	if _, err := cron.ParseStandard(im.Schedule); err != nil {
+	// The scheduler's parser, because it rejects some specs that cron
+	// accepts, such as "@every 500ms".
+	if _, err := scheduler.Parse(im.Schedule, loc); err != nil {
 		return fmt.Errorf("import.schedule %q is invalid: %w", im.Schedule, err)
 	}
 	if _, err := chambercsv.ParseEncoding(im.Encoding); err != nil {
@@ -211,8 +259,11 @@ func (im *Import) validate() error {
 	if im.HoldShare < 0 || im.HoldShare > 1 {
 		return fmt.Errorf("import.hold_share %v must be between 0 and 1", im.HoldShare)
 	}
-	if im.RejectCount < 0 || im.HoldCount < 0 {
-		return errors.New("import.reject_count and import.hold_count must not be negative")
+	if im.RejectCount < 0 {
+		return fmt.Errorf("import.reject_count %d must not be negative", im.RejectCount)
+	}
+	if im.HoldCount < 0 {
+		return fmt.Errorf("import.hold_count %d must not be negative", im.HoldCount)
 	}
 	return nil
 }

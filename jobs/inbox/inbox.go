@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -170,22 +171,59 @@ func (ib *Inbox) move(path, dir string, res *importer.Result) error {
 		return fmt.Errorf("create %s: %w", target, err)
 	}
 	name := filepath.Base(path)
-	dest := filepath.Join(target, name)
-	if _, err := os.Stat(dest); err == nil {
-		ext := filepath.Ext(name)
-		stamp := ib.opts.Now().Format("20060102-150405")
-		dest = filepath.Join(target, strings.TrimSuffix(name, ext)+"-"+stamp+ext)
-	} else if !errors.Is(err, os.ErrNotExist) {
+	dest, report, err := ib.destination(target, name)
+	if err != nil {
 		return err
 	}
 
 	if err := os.Rename(path, dest); err != nil {
 		return fmt.Errorf("move package %s to %s: %w", name, dir, err)
 	}
-	report := strings.TrimSuffix(dest, filepath.Ext(dest)) + ".report.txt"
 	if err := os.WriteFile(report, []byte(importer.Report(res, ib.opts.Location)), 0o640); err != nil {
 		return fmt.Errorf("write report %s: %w", report, err)
 	}
 	ib.log.Info("package moved", "package", name, "run_id", res.RunID, "outcome", res.Outcome, "folder", dir)
 	return nil
+}
+
+// destination returns the path in folder for the package name and the
+// path of its report, <name>.report.txt with a zip file's extension
+// dropped. When either is taken, the name gets the current time appended
+// and then a counter, because rename(2) would replace a file of that name.
+func (ib *Inbox) destination(folder, name string) (dest, report string, err error) {
+	ext := filepath.Ext(name)
+	if !strings.EqualFold(ext, ".zip") {
+		ext = "" // a folder keeps every dot of its name
+	}
+	base := strings.TrimSuffix(name, ext)
+	stamp := ib.opts.Now().Format("20060102-150405")
+	for i := range 1000 {
+		candidate := base
+		if i == 1 {
+			candidate += "-" + stamp
+		} else if i > 1 {
+			candidate += fmt.Sprintf("-%s-%d", stamp, i)
+		}
+		dest = filepath.Join(folder, candidate+ext)
+		report = filepath.Join(folder, candidate+".report.txt")
+		free, err := allFree(dest, report)
+		if err != nil || free {
+			return dest, report, err
+		}
+	}
+	return "", "", fmt.Errorf("move package %s: no free name in %s", name, folder)
+}
+
+// allFree reports whether none of paths exists.
+func allFree(paths ...string) (bool, error) {
+	for _, p := range paths {
+		_, err := os.Lstat(p)
+		if err == nil {
+			return false, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+	}
+	return true, nil
 }
