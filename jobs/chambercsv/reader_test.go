@@ -14,8 +14,8 @@ import (
 	"testing/iotest"
 )
 
-// readResult is what reading a whole file returned: each record with its
-// line, and the errors that Read returned on the way.
+// readResult is the outcome of reading a whole file: each record with its
+// line, and the errors that Read returned.
 type readResult struct {
 	header  []string
 	records []readRecord
@@ -68,36 +68,42 @@ func TestReaderFormat(t *testing.T) {
 	}{
 		{
 			name:   "semicolon separator",
+			enc:    UTF8,
 			input:  "a;b;c\r\n1;2;3\r\n",
 			header: []string{"a", "b", "c"},
 			want:   []readRecord{{2, []string{"1", "2", "3"}}},
 		},
 		{
 			name:   "comma is no separator",
+			enc:    UTF8,
 			input:  "a;b\r\n1,5;2\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"1,5", "2"}}},
 		},
 		{
 			name:   "quoted field with separator",
+			enc:    UTF8,
 			input:  "a;b\r\n\"Süd; Lager\";2\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"Süd; Lager", "2"}}},
 		},
 		{
 			name:   "doubled quote",
+			enc:    UTF8,
 			input:  "a;b\r\n\"Café \"\"Zum Anker\"\" GmbH\";\"\"\"\"\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{`Café "Zum Anker" GmbH`, `"`}}},
 		},
 		{
 			name:   "empty quoted field",
+			enc:    UTF8,
 			input:  "a;b\r\n\"\";x\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"", "x"}}},
 		},
 		{
 			name:   "line break in quoted field",
+			enc:    UTF8,
 			input:  "a;b\r\n1;\"Hinterhaus\r\nMarienstraße 5\"\r\n2;x\r\n",
 			header: []string{"a", "b"},
 			want: []readRecord{
@@ -107,6 +113,7 @@ func TestReaderFormat(t *testing.T) {
 		},
 		{
 			name:   "several line breaks shift later lines",
+			enc:    UTF8,
 			input:  "a;b\r\n\"x\r\n\r\ny\";\"1\n2\n3\"\r\n3;z\r\n4;w\r\n",
 			header: []string{"a", "b"},
 			want: []readRecord{
@@ -117,6 +124,7 @@ func TestReaderFormat(t *testing.T) {
 		},
 		{
 			name:   "LF line ends",
+			enc:    UTF8,
 			input:  "a;b\n1;2\n3;\"4\n5\"\n6;7\n",
 			header: []string{"a", "b"},
 			want: []readRecord{
@@ -127,53 +135,62 @@ func TestReaderFormat(t *testing.T) {
 		},
 		{
 			name:   "mixed line ends",
+			enc:    UTF8,
 			input:  "a;b\r\n1;2\n3;4\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"1", "2"}}, {3, []string{"3", "4"}}},
 		},
 		{
 			name:   "last line without line end",
+			enc:    UTF8,
 			input:  "a;b\r\n1;2",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"1", "2"}}},
 		},
 		{
 			name:   "empty line skipped but counted",
+			enc:    UTF8,
 			input:  "a;b\r\n\r\n1;2\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{3, []string{"1", "2"}}},
 		},
 		{
 			name:   "header only",
+			enc:    UTF8,
 			input:  "a;b\r\n",
 			header: []string{"a", "b"},
 		},
 		{
 			name:   "values trimmed",
+			enc:    UTF8,
 			input:  " a ;\tb\r\n  01067 ;\" x \"\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"01067", "x"}}},
 		},
 		{
 			name:   "leading zeros kept",
+			enc:    UTF8,
 			input:  "Identnummer;PLZ\r\n0004711;01067\r\n",
 			header: []string{"Identnummer", "PLZ"},
 			want:   []readRecord{{2, []string{"0004711", "01067"}}},
 		},
 		{
 			name:   "decomposed umlaut normalised to NFC",
+			enc:    UTF8,
 			input:  "a;b\r\nMu\u0308ller;Zoe\u0308\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"Müller", "Zoë"}}},
 		},
 		{
 			name:   "decomposed header normalised to NFC",
+			enc:    UTF8,
 			input:  "Gru\u0308n;b\r\n1;2\r\n",
 			header: []string{"Grün", "b"},
 			want:   []readRecord{{2, []string{"1", "2"}}},
 		},
 		{
 			name:   "byte order mark skipped",
+			enc:    UTF8,
 			input:  "\ufeffa;b\r\n1;2\r\n",
 			header: []string{"a", "b"},
 			want:   []readRecord{{2, []string{"1", "2"}}},
@@ -212,11 +229,7 @@ func TestReaderFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc := tt.enc
-			if enc == Auto && !strings.HasPrefix(tt.input, "\ufeff") {
-				enc = UTF8
-			}
-			got := readAll(t, tt.input, enc)
+			got := readAll(t, tt.input, tt.enc)
 			if got.err != nil {
 				t.Fatalf("read: %v", got.err)
 			}
@@ -337,6 +350,7 @@ func TestReaderErrors(t *testing.T) {
 	}{
 		{
 			name:    "bare quote",
+			enc:     UTF8,
 			input:   "a;b\r\n1;2\r\n3;x\"y\r\n4;5\r\n",
 			records: 1,
 			want:    []string{"line 3 column 4", "bare"},
@@ -344,6 +358,7 @@ func TestReaderErrors(t *testing.T) {
 		},
 		{
 			name:    "bare quote after multi-line record",
+			enc:     UTF8,
 			input:   "a;b\r\n\"1\r\n2\";3\r\n4;5 \"6\"\r\n",
 			records: 1,
 			want:    []string{"line 4 column 5", "bare"},
@@ -351,12 +366,14 @@ func TestReaderErrors(t *testing.T) {
 		},
 		{
 			name:  "text after closing quote",
+			enc:   UTF8,
 			input: "a;b\r\n\"1\"x;2\r\n",
 			want:  []string{"line 2 column 3"},
 			is:    csv.ErrQuote,
 		},
 		{
 			name:    "unterminated quote",
+			enc:     UTF8,
 			input:   "a;b\r\n1;2\r\n3;\"open\r\n4;5\r\n",
 			records: 1,
 			want:    []string{"record at line 3: line 4 column 5", "quote"},
@@ -364,22 +381,26 @@ func TestReaderErrors(t *testing.T) {
 		},
 		{
 			name:  "bare quote in header",
+			enc:   UTF8,
 			input: "a;b\"c\r\n1;2\r\n",
 			want:  []string{"line 1 column 4", "bare"},
 			is:    csv.ErrBareQuote,
 		},
 		{
 			name:  "duplicate header column",
+			enc:   UTF8,
 			input: "Identnummer;Name1; identnummer \r\n1;2;3\r\n",
 			want:  []string{"header line", `"identnummer"`, "twice"},
 		},
 		{
 			name:  "empty file",
+			enc:   UTF8,
 			input: "",
 			want:  []string{"empty"},
 		},
 		{
 			name:  "byte order mark only",
+			enc:   UTF8,
 			input: "\ufeff",
 			want:  []string{"empty"},
 		},
@@ -412,11 +433,7 @@ func TestReaderErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc := tt.enc
-			if enc == Auto && tt.name != "auto without byte order mark" {
-				enc = UTF8
-			}
-			got := readAll(t, tt.input, enc)
+			got := readAll(t, tt.input, tt.enc)
 			if got.err == nil {
 				t.Fatalf("read %q: no error, want one containing %q", tt.input, tt.want)
 			}
@@ -474,7 +491,8 @@ func TestScanDetect(t *testing.T) {
 		{name: "valid UTF-8", input: "Müller;Zoë\r\n", validUTF8: true, endsLine: true, want: UTF8},
 		{name: "Windows-1252", input: "M\xfcller\r\n", endsLine: true, want: Windows1252},
 		{name: "Windows-1252 euro sign", input: "\x80 5", want: Windows1252},
-		{name: "byte order mark", input: "\ufeffa\r\n", bom: true, validUTF8: true, endsLine: true, want: UTF8},
+		{name: "byte order mark", input: "\ufeffa\r\n", bom: true, validUTF8: true, endsLine: true,
+			want: UTF8},
 		{name: "byte order mark before invalid UTF-8", input: "\ufeffM\xfcller", bom: true, want: UTF8},
 		{name: "byte order mark later in file", input: "a\ufeff", validUTF8: true, want: UTF8},
 		{name: "truncated sequence at end", input: "abc\xc3", want: Windows1252},
@@ -483,11 +501,14 @@ func TestScanDetect(t *testing.T) {
 		{name: "two bytes across chunks", input: pad(chunk-1) + "ü" + pad(10), validUTF8: true, want: UTF8},
 		{name: "three bytes across chunks after one", input: pad(chunk-1) + "€", validUTF8: true, want: UTF8},
 		{name: "three bytes across chunks after two", input: pad(chunk-2) + "€", validUTF8: true, want: UTF8},
-		{name: "four bytes across chunks", input: pad(chunk-3) + "😀\n", validUTF8: true, endsLine: true, want: UTF8},
+		{name: "four bytes across chunks", input: pad(chunk-3) + "😀\n", validUTF8: true, endsLine: true,
+			want: UTF8},
 		{name: "character ends chunk", input: pad(chunk-2) + "ü" + "x", validUTF8: true, want: UTF8},
 		{name: "invalid byte after chunk boundary", input: pad(chunk-1) + "\xc3a", want: Windows1252},
-		{name: "invalid byte in second chunk", input: pad(chunk+100) + "\xfc\n", endsLine: true, want: Windows1252},
-		{name: "byte by byte", input: "Grüße €😀\n", oneByte: true, validUTF8: true, endsLine: true, want: UTF8},
+		{name: "invalid byte in second chunk", input: pad(chunk+100) + "\xfc\n", endsLine: true,
+			want: Windows1252},
+		{name: "byte by byte", input: "Grüße €😀\n", oneByte: true, validUTF8: true, endsLine: true,
+			want: UTF8},
 		{name: "byte by byte invalid", input: "Gr\xfc\xdfe", oneByte: true, want: Windows1252},
 	}
 	for _, tt := range tests {

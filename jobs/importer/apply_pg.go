@@ -162,7 +162,7 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 		}
 	}
 	q := main.pgMerge(stage)
-	if len(p.keys[fs.kind.file]) == 0 || p.dbRecords[fs.kind.file] == 0 {
+	if p.dbRecords[fs.kind.file] == 0 {
 		q = main.pgInsert(stage)
 	}
 	t0 := time.Now()
@@ -172,7 +172,7 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 	if err != nil {
 		return fmt.Errorf("merge %s: %w", main.table, err)
 	}
-	fs.inserted = p.insertedCount(fs)
+	fs.inserted = fs.fresh
 	fs.changed = tag.RowsAffected() - fs.inserted
 
 	if fs.kind.codeIndex() >= 0 {

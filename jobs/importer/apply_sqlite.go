@@ -104,7 +104,7 @@ func (p *plan) applySQLiteFile(ctx context.Context, tx *sql.Tx, fs *fileState, n
 		return err
 	}
 
-	fs.inserted = p.insertedCount(fs)
+	fs.inserted = fs.fresh
 	fs.changed = written - fs.inserted
 	return p.endSQLite(ctx, tx, fs, now)
 }

@@ -102,7 +102,7 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 	}); err != nil {
 		return fmt.Errorf("count %s: %w", k.table, err)
 	}
-	ks := make(keySet, n+p.ctl.entries[k.file].records)
+	ks := make(keySet, max(n, p.ctl.entries[k.file].records)+1024)
 	p.keys[k.file] = ks
 
 	query := fmt.Sprintf("SELECT %s, missing_since IS NULL FROM %s", k.columns[0].db, k.table)
@@ -165,6 +165,12 @@ func (p *plan) validateFile(ctx context.Context, fs *fileState, stage func(rr *r
 	late := rr.finish(p.full())
 	if err := rr.verify(); err != nil {
 		return nil, err
+	}
+	p.countFresh(fs)
+	for i, f := range p.files {
+		if f == fs {
+			p.releaseKeys(i)
+		}
 	}
 	return late, nil
 }
@@ -238,16 +244,33 @@ func (p *plan) collect(applied bool) {
 	}
 }
 
-// insertedCount returns the valid records of the file that the database
-// did not hold before.
-func (p *plan) insertedCount(fs *fileState) int64 {
-	var n int64
+// countFresh counts the valid records of the file that the database
+// does not hold yet; the apply inserts them.
+func (p *plan) countFresh(fs *fileState) {
 	for _, v := range p.keys[fs.kind.file] {
 		if v&keyValid != 0 && v&keyInDB == 0 {
-			n++
+			fs.fresh++
 		}
 	}
-	return n
+}
+
+// releaseKeys drops the key sets that no file after p.files[done] refers
+// to, so that memory holds only the sets still needed.
+func (p *plan) releaseKeys(done int) {
+	needed := map[string]bool{}
+	for _, fs := range p.files[done+1:] {
+		needed[fs.kind.file] = true
+		for _, c := range fs.kind.columns {
+			if c.ref != "" {
+				needed[c.ref] = true
+			}
+		}
+	}
+	for file := range p.keys {
+		if !needed[file] {
+			p.keys[file] = nil
+		}
+	}
 }
 
 // ctxSource makes every file read of a package stop when ctx is done.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"asta/jobs/chambercsv"
 	"asta/schema"
@@ -59,6 +60,7 @@ type fileState struct {
 	rejected []Rejection // in line order once the file is done
 	ended    []string    // keys of current records that a full export lacks
 	current  int64       // current records of the kind before the import
+	fresh    int64 // valid records that the database does not hold yet
 	inserted int64
 	changed  int64
 }
@@ -215,6 +217,8 @@ func (rr *rowReader) check() bool {
 			rr.reject(k.columns[0].csv, key, fmt.Sprintf("duplicate %s %q: first at line %d", k.columns[0].csv, key, first))
 			return false
 		}
+		// Clone the key: it shares its memory with the whole record.
+		key = strings.Clone(key)
 		ks[key] = v | uint32(rr.rec.Line)&lineMask
 	}
 	if ferr != nil {
@@ -241,7 +245,7 @@ func (rr *rowReader) checkRecord(key string) bool {
 				rr.reject(c.csv, ref, fmt.Sprintf("company %s names itself as its head company", key))
 				return false
 			}
-			rr.heads = append(rr.heads, headRef{line: rr.rec.Line, ident: key, head: ref})
+			rr.heads = append(rr.heads, headRef{line: rr.rec.Line, ident: key, head: strings.Clone(ref)})
 			continue
 		}
 		if !rr.keys[c.ref].known(ref) {
