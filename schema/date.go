@@ -19,11 +19,33 @@ type Date struct {
 // ParseDate parses the chamber's date format TT.MM.JJJJ and rejects days
 // that do not exist, such as 31.02.2027.
 func ParseDate(s string) (Date, error) {
-	t, err := time.Parse("02.01.2006", s)
-	if err != nil || len(s) != 10 {
+	if len(s) != 10 || s[2] != '.' || s[5] != '.' {
 		return Date{}, fmt.Errorf("invalid date %q: want TT.MM.JJJJ", s)
 	}
-	return DateOf(t), nil
+	day, ok1 := digits(s[0:2])
+	month, ok2 := digits(s[3:5])
+	year, ok3 := digits(s[6:10])
+	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || year < 1 {
+		return Date{}, fmt.Errorf("invalid date %q: want TT.MM.JJJJ", s)
+	}
+	// time.Date normalises 31.02. to 03.03., so a changed day means the
+	// date does not exist.
+	if t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC); t.Day() != day {
+		return Date{}, fmt.Errorf("invalid date %q: no such day", s)
+	}
+	return Date{year, time.Month(month), day}, nil
+}
+
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // DateOf returns the date of t in t's location.

@@ -194,16 +194,9 @@ func (rd *Reader) decode(raw string) (string, error) {
 	s := raw
 	if !isASCII(s) {
 		if rd.enc == Windows1252 {
-			d, err := charmap.Windows1252.NewDecoder().String(s)
+			d, err := decode1252(s)
 			if err != nil {
-				return "", fmt.Errorf("cannot decode %q as windows-1252: %w", s, err)
-			}
-			// The decoder turns the five bytes that Windows-1252 leaves
-			// undefined into U+FFFD instead of failing.
-			for i := 0; i < len(s); i++ {
-				if charmap.Windows1252.DecodeByte(s[i]) == utf8.RuneError {
-					return "", fmt.Errorf("cannot decode %q as windows-1252: byte 0x%02x is undefined in it", d, s[i])
-				}
+				return "", err
 			}
 			s = d
 		} else if !utf8.ValidString(s) {
@@ -215,6 +208,30 @@ func (rd *Reader) decode(raw string) (string, error) {
 		}
 	}
 	return strings.TrimSpace(s), nil
+}
+
+// cp1252 maps each byte of Windows-1252 to its character; the five bytes
+// that the code page leaves undefined map to utf8.RuneError.
+var cp1252 = func() (t [256]rune) {
+	for i := range t {
+		t[i] = charmap.Windows1252.DecodeByte(byte(i))
+	}
+	return t
+}()
+
+// decode1252 decodes Windows-1252 text. It fails on a byte that the code
+// page leaves undefined, where a decoder would put U+FFFD silently.
+func decode1252(s string) (string, error) {
+	b := make([]byte, 0, len(s)+len(s)/2)
+	for i := 0; i < len(s); i++ {
+		r := cp1252[s[i]]
+		if r == utf8.RuneError {
+			d, _ := charmap.Windows1252.NewDecoder().String(s)
+			return "", fmt.Errorf("cannot decode %q as windows-1252: byte 0x%02x is undefined in it", d, s[i])
+		}
+		b = utf8.AppendRune(b, r)
+	}
+	return string(b), nil
 }
 
 func isASCII(s string) bool {

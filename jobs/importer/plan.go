@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,7 @@ type plan struct {
 
 	files     []*fileState
 	scanKeys  keyScanner // nil: through the database/sql handle
-	keys      map[string]keySet
+	keys      map[string]*keySet
 	current   map[string]int64 // current records in the database by file
 	dbRecords map[string]int64 // all records in the database by file
 }
@@ -40,11 +41,10 @@ func (p *plan) full() bool { return p.ctl.exportType == ExportFull }
 // prepareFiles lists the package's data files in apply order and scans
 // each for its checksum and encoding.
 func (p *plan) prepareFiles(ctx context.Context) error {
-	p.keys = make(map[string]keySet)
+	p.keys = make(map[string]*keySet)
 	p.current = make(map[string]int64)
 	p.dbRecords = make(map[string]int64)
 	for _, k := range kinds {
-		p.keys[k.file] = keySet{}
 		e, ok := p.ctl.entries[k.file]
 		if !ok {
 			continue
@@ -102,7 +102,7 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 	}); err != nil {
 		return fmt.Errorf("count %s: %w", k.table, err)
 	}
-	ks := make(keySet, max(n, p.ctl.entries[k.file].records)+1024)
+	ks := newKeySet(max(n, p.ctl.entries[k.file].records) + 1024)
 	p.keys[k.file] = ks
 
 	query := fmt.Sprintf("SELECT %s, missing_since IS NULL FROM %s", k.columns[0].db, k.table)
@@ -113,7 +113,7 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 			v |= keyCurrent
 			p.current[k.file]++
 		}
-		ks[string(key)] = v
+		ks.setBytes(key, v)
 	})
 	if err != nil {
 		return fmt.Errorf("read keys of %s: %w", k.table, err)
@@ -162,11 +162,16 @@ func (p *plan) validateFile(ctx context.Context, fs *fileState, stage func(rr *r
 		p.progress(fs.kind.file, fs.records, fs.entry.records)
 	}
 
-	late := rr.finish(p.full())
+	late := rr.finish()
 	if err := rr.verify(); err != nil {
 		return nil, err
 	}
-	p.countFresh(fs)
+	if p.full() && fs.seenCurrent < fs.current {
+		if err := p.collectEnded(ctx, fs); err != nil {
+			return nil, err
+		}
+	}
+	fs.fresh = p.keys[fs.kind.file].countFresh()
 	for i, f := range p.files {
 		if f == fs {
 			p.releaseKeys(i)
@@ -244,14 +249,26 @@ func (p *plan) collect(applied bool) {
 	}
 }
 
-// countFresh counts the valid records of the file that the database
-// does not hold yet; the apply inserts them.
-func (p *plan) countFresh(fs *fileState) {
-	for _, v := range p.keys[fs.kind.file] {
-		if v&keyValid != 0 && v&keyInDB == 0 {
-			fs.fresh++
-		}
+// collectEnded lists the current records of the kind that a full
+// export lacks.
+func (p *plan) collectEnded(ctx context.Context, fs *fileState) error {
+	scan := p.scanKeys
+	if scan == nil {
+		scan = p.scanKeysSQL
 	}
+	k := fs.kind
+	ks := p.keys[k.file]
+	query := fmt.Sprintf("SELECT %s, true FROM %s WHERE missing_since IS NULL", k.columns[0].db, k.table)
+	err := scan(ctx, query, func(key []byte, _ bool) {
+		if ks.getBytes(key)&lineMask == 0 {
+			fs.ended = append(fs.ended, string(key))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("read current keys of %s: %w", k.table, err)
+	}
+	sort.Strings(fs.ended)
+	return nil
 }
 
 // releaseKeys drops the key sets that no file after p.files[done] refers

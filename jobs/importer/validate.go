@@ -16,25 +16,6 @@ import (
 	"asta/schema"
 )
 
-// Bits of a keySet value beside the line number.
-const (
-	keyInDB    = 1 << 31 // the database holds the record
-	keyCurrent = 1 << 30 // ... and it is current (not missing)
-	keyValid   = 1 << 29 // the package brings it as a valid record
-	lineMask   = keyValid - 1
-)
-
-// keySet records, for each key of one kind, whether the database holds
-// it and on which line of the package it first appears.
-type keySet map[string]uint32
-
-// known reports whether key may be referred to: a valid record of the
-// package or any record in the database.
-func (ks keySet) known(key string) bool {
-	v := ks[key]
-	return v&(keyInDB|keyValid) != 0
-}
-
 // Rejection is a record that the import does not take, with the reason.
 type Rejection struct {
 	File   string
@@ -60,9 +41,12 @@ type fileState struct {
 	rejected []Rejection // in line order once the file is done
 	ended    []string    // keys of current records that a full export lacks
 	current  int64       // current records of the kind before the import
-	fresh    int64 // valid records that the database does not hold yet
-	inserted int64
-	changed  int64
+	fresh    int64       // valid records that the database does not hold yet
+	// seenCurrent counts the current records of the database that the
+	// file lists; when it equals current, a full export ends nothing.
+	seenCurrent int64
+	inserted    int64
+	changed     int64
 }
 
 // rejectedLines returns the sorted lines of the file's rejected records.
@@ -81,7 +65,7 @@ func (fs *fileState) rejectedLines() []int {
 // before and trusts the rest.
 type rowReader struct {
 	fs       *fileState
-	keys     map[string]keySet // by file name
+	keys     map[string]*keySet // by file name
 	validate bool
 
 	file    io.ReadCloser
@@ -103,7 +87,7 @@ type headRef struct {
 	head  string
 }
 
-func newRowReader(src source, fs *fileState, keys map[string]keySet, validate bool) (*rowReader, error) {
+func newRowReader(src source, fs *fileState, keys map[string]*keySet, validate bool) (*rowReader, error) {
 	f, err := src.open(fs.kind.file)
 	if errors.Is(err, fsErrNotExist) {
 		return nil, fmt.Errorf("%w: data file %s is listed in %s but missing", errIncomplete, fs.kind.file, ControlFile)
@@ -211,25 +195,29 @@ func (rr *rowReader) check() bool {
 		key = rr.rec.Fields[j]
 	}
 	ks := rr.keys[k.file]
-	if key != "" {
-		v := ks[key]
-		if first := int(v & lineMask); first != 0 {
-			rr.reject(k.columns[0].csv, key, fmt.Sprintf("duplicate %s %q: first at line %d", k.columns[0].csv, key, first))
-			return false
-		}
-		// Clone the key: it shares its memory with the whole record.
-		key = strings.Clone(key)
-		ks[key] = v | uint32(rr.rec.Line)&lineMask
+	if key == "" {
+		rr.reject(ferr.column, ferr.value, ferr.reason) // a missing key is a missing required value
+		return false
 	}
+	d := digest(key)
+	v := ks.m[d]
+	if first := int(v & lineMask); first != 0 {
+		rr.reject(k.columns[0].csv, key, fmt.Sprintf("duplicate %s %q: first at line %d", k.columns[0].csv, key, first))
+		return false
+	}
+	if v&keyCurrent != 0 {
+		rr.fs.seenCurrent++
+	}
+	v |= uint32(rr.rec.Line) & lineMask
+	valid := ferr == nil && rr.checkRecord(key)
 	if ferr != nil {
 		rr.reject(ferr.column, ferr.value, ferr.reason)
-		return false
 	}
-	if !rr.checkRecord(key) {
-		return false
+	if valid {
+		v |= keyValid
 	}
-	ks[key] |= keyValid
-	return true
+	ks.m[d] = v
+	return valid
 }
 
 // checkRecord checks references and rules across fields.
@@ -279,20 +267,11 @@ func (rr *rowReader) reject(column, value, reason string) {
 	})
 }
 
-// finish checks the links to head companies, sorts the rejections and,
-// for a full export, lists the current records that the file lacks. It
-// returns the lines rejected only now.
-func (rr *rowReader) finish(full bool) []int {
+// finish checks the links to head companies and sorts the rejections.
+// It returns the lines rejected only now.
+func (rr *rowReader) finish() []int {
 	late := rr.checkHeads()
 	sort.SliceStable(rr.fs.rejected, func(i, j int) bool { return rr.fs.rejected[i].Line < rr.fs.rejected[j].Line })
-	if full {
-		for key, v := range rr.keys[rr.fs.kind.file] {
-			if v&keyCurrent != 0 && v&lineMask == 0 {
-				rr.fs.ended = append(rr.fs.ended, key)
-			}
-		}
-		sort.Strings(rr.fs.ended)
-	}
 	return late
 }
 
@@ -305,14 +284,14 @@ func (rr *rowReader) checkHeads() []int {
 		changed = false
 		kept := rr.heads[:0]
 		for _, h := range rr.heads {
-			if ks[h.ident]&keyValid == 0 {
+			if ks.get(h.ident)&keyValid == 0 {
 				continue // rejected for another reason meanwhile
 			}
 			if ks.known(h.head) {
 				kept = append(kept, h)
 				continue
 			}
-			ks[h.ident] &^= keyValid
+			ks.set(h.ident, ks.get(h.ident)&^keyValid)
 			rr.fs.rejected = append(rr.fs.rejected, Rejection{
 				File: rr.fs.kind.file, Line: h.line, Column: "UebergeordneteIdentnummer", Value: h.head,
 				Reason: fmt.Sprintf("UebergeordneteIdentnummer %q is neither in %s nor already imported",
