@@ -143,6 +143,9 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 	stage := stagingTable(fs)
 
 	if trainee != nil {
+		// The last contract of a trainee in the file brings the trainee's
+		// data. The rows come sorted by trainee, which also makes the
+		// inserts into the primary key index sequential.
 		latest := fmt.Sprintf("(SELECT DISTINCT ON (trainee_number) trainee_number AS number, %s FROM %s "+
 			"ORDER BY trainee_number, line DESC)", strings.Join(fs.kind.trainee, ", "), stage)
 		q := trainee.pgMerge(latest)
@@ -151,9 +154,12 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 		} else if empty {
 			q = trainee.pgInsert(latest + " s")
 		}
+		t0 := time.Now()
 		if _, err := tx.Exec(ctx, q, now); err != nil {
 			return fmt.Errorf("merge trainees: %w", err)
 		}
+		p.im.log.Debug("table merged", "run_id", p.res.RunID, "table", trainee.table,
+			"duration_ms", time.Since(t0).Milliseconds())
 	}
 	t0 := time.Now()
 	var (
@@ -177,15 +183,9 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 	fs.inserted = fs.fresh
 	fs.changed = tag.RowsAffected() - fs.inserted
 
-	if fs.kind.codeIndex() >= 0 {
-		if _, err := tx.Exec(ctx, `WITH fresh AS (
-				INSERT INTO activation_codes (company_ident, code_hash, created_at)
-				SELECT ident, code_hash, $1 FROM `+stage+` WHERE code_hash IS NOT NULL
-				ON CONFLICT DO NOTHING RETURNING company_ident, code_hash)
-			UPDATE companies c SET activation_code_hash = fresh.code_hash,
-				activation_code_used_at = NULL, updated_at = $1
-			FROM fresh WHERE c.ident = fresh.company_ident`, now); err != nil {
-			return fmt.Errorf("merge activation codes: %w", err)
+	if main.code != "" {
+		if err := mergeCodes(ctx, tx, stage, p.dbRecords[fs.kind.file] == 0, now); err != nil {
+			return err
 		}
 	}
 
@@ -195,6 +195,29 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 		if _, err := tx.Exec(ctx, q, p.missingDate().Time(), now, fs.ended); err != nil {
 			return fmt.Errorf("end %s: %w", main.table, err)
 		}
+	}
+	return nil
+}
+
+// mergeCodes records the activation codes of the staged companies. A
+// code that a company had never been given replaces its current one.
+// inserted says that the companies were inserted into an empty table
+// with their codes, which then only need recording.
+func mergeCodes(ctx context.Context, tx pgx.Tx, stage string, inserted bool, now time.Time) error {
+	q := `WITH fresh AS (
+			INSERT INTO activation_codes (company_ident, code_hash, created_at)
+			SELECT ident, code_hash, $1 FROM ` + stage + ` WHERE code_hash IS NOT NULL
+			ON CONFLICT DO NOTHING RETURNING company_ident, code_hash)
+		UPDATE companies c SET activation_code_hash = fresh.code_hash,
+			activation_code_used_at = NULL, updated_at = $1
+		FROM fresh WHERE c.ident = fresh.company_ident`
+	if inserted {
+		q = `INSERT INTO activation_codes (company_ident, code_hash, created_at)
+			SELECT ident, code_hash, $1 FROM ` + stage + ` WHERE code_hash IS NOT NULL
+			ON CONFLICT DO NOTHING`
+	}
+	if _, err := tx.Exec(ctx, q, now); err != nil {
+		return fmt.Errorf("merge activation codes: %w", err)
 	}
 	return nil
 }

@@ -11,13 +11,17 @@ type target struct {
 	table   string
 	cols    []string // the key first
 	pos     []int
-	missing bool // the table has missing_since
+	missing bool   // the table has missing_since
+	code    string // the staging column with the activation code hash, if any
 }
 
 // targets returns the table of the kind and, for contracts, the trainees.
 func (k *kind) targets() (main target, trainee *target) {
 	main = target{table: k.table, missing: true}
 	for i, c := range k.columns {
+		if c.typ == fCode {
+			main.code = c.db
+		}
 		if c.typ == fCode || k.isTraineeColumn(c.db) {
 			continue
 		}
@@ -129,7 +133,13 @@ func (c *column) pgType() string {
 // pgInsert returns a plain INSERT from the staging table, for a table
 // that is empty before the import: no row can conflict, and PostgreSQL
 // inserts faster without the conflict check.
+// A company's activation code hash goes in with its row.
 func (t *target) pgInsert(from string) string {
+	cols, vals := strings.Join(t.cols, ", "), strings.Join(t.cols, ", ")
+	if t.code != "" {
+		cols += ", activation_code_hash"
+		vals += ", " + t.code
+	}
 	return fmt.Sprintf("INSERT INTO %s (%s, created_at, updated_at) SELECT %s, $1, $1 FROM %s",
-		t.table, strings.Join(t.cols, ", "), strings.Join(t.cols, ", "), from)
+		t.table, cols, vals, from)
 }
