@@ -66,7 +66,7 @@ func checkRead(t *testing.T, data []byte) {
 		var rec Record
 		for {
 			err := rd.Read(&rec)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil && !errors.Is(err, ErrFieldCount) {
@@ -151,7 +151,7 @@ func checkRoundTrip(t *testing.T, data []byte) {
 			}
 			line++
 		}
-		if err := rd.Read(&rec); err != io.EOF {
+		if err := rd.Read(&rec); !errors.Is(err, io.EOF) {
 			t.Errorf("%v: after the last record Read = %v, want io.EOF", enc, err)
 		}
 	}

@@ -44,7 +44,7 @@ func readAll(t *testing.T, input string, enc Encoding) readResult {
 	var rec Record
 	for {
 		err := rd.Read(&rec)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return res
 		}
 		if err != nil && !errors.Is(err, ErrFieldCount) {

@@ -40,7 +40,7 @@ func TestImportSQLiteWriteLockWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer probe.Close()
+	defer func() { _ = probe.Close() }()
 	probe.SetMaxOpenConns(1)
 
 	im := New(Options{DB: db, Location: berlin,
