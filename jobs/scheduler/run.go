@@ -43,7 +43,7 @@ func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt 
 		s.finish(ctx, log, id, OutcomeSkipped, errPreviousRunning)
 		return
 	}
-	unlock, ok, err := s.store.LockJob(ctx, name)
+	unlock, ok, err := s.store.LockJob(runCtx, name)
 	if err != nil || !ok {
 		e.running.Store(false)
 		s.metrics.observeOverlap(name)
