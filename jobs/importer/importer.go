@@ -245,10 +245,11 @@ func (im *Importer) checkOrder(ctx context.Context, ctl *control, res *Result) (
 		Scan(ctx); err != nil {
 		return false, fmt.Errorf("read package holds: %w", err)
 	}
+	confirmed := false
 	for _, h := range holds {
 		switch {
 		case h.PackageID == ctl.id && h.Decision == schema.HoldConfirmed:
-			return true, nil
+			confirmed = true // still stale if a newer package was applied meanwhile
 		case h.PackageID == ctl.id && h.Decision == schema.HoldDiscarded:
 			return false, fmt.Errorf("%w: an operator discarded the package", errRejected)
 		case h.PackageID == ctl.id:
@@ -266,7 +267,7 @@ func (im *Importer) checkOrder(ctx context.Context, ctl *control, res *Result) (
 			errRejected, germanTime(ctl.created, im.opts.Location), last.PackageName,
 			germanTime(*last.ExportedAt, im.opts.Location))
 	}
-	return false, nil
+	return confirmed, nil
 }
 
 func (im *Importer) startRun(ctx context.Context, res *Result) (int64, error) {
