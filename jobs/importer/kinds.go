@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"asta/schema"
 )
@@ -162,6 +164,9 @@ func (c *column) convert(v string) (any, *fieldError) {
 		}
 		return nil, nil
 	}
+	if ferr := c.checkText(v); ferr != nil {
+		return nil, ferr
+	}
 
 	switch c.typ {
 	case fDigits:
@@ -211,6 +216,42 @@ func (c *column) convert(v string) (any, *fieldError) {
 		return HashActivationCode(code), nil
 	}
 	return v, nil
+}
+
+// Limits on the length of values, in characters: identifiers are short
+// codes, and no name or address line of the register comes near the
+// limit for text.
+const (
+	maxIdentLen = 64
+	maxTextLen  = 1000
+)
+
+// checkText rejects control characters, which no value of the register
+// contains (a line break only in text, such as a two-line street), and
+// values beyond the length limits. Identifiers must consist of visible
+// characters, so that an invisible one cannot make two keys look alike.
+func (c *column) checkText(v string) *fieldError {
+	ident := c.typ == fIdent || c.typ == fDigits
+	limit := maxTextLen
+	if ident {
+		limit = maxIdentLen
+	}
+	if n := utf8.RuneCountInString(v); n > limit {
+		return &fieldError{c.csv, v[:min(len(v), 80)] + "…",
+			fmt.Sprintf("%s has %d characters, more than the %d allowed", c.csv, n, limit)}
+	}
+	for _, r := range v {
+		switch {
+		case r == '\n' && !ident, r == '\t' && !ident:
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
+			// The value is shown escaped: a NUL byte cannot even be stored.
+			shown := strings.Trim(strconv.QuoteToGraphic(v), `"`)
+			return &fieldError{c.csv, shown, fmt.Sprintf("%s contains the invisible or control character %U", c.csv, r)}
+		case ident && c.db != "postcode" && unicode.IsSpace(r): // foreign postcodes have spaces
+			return &fieldError{c.csv, v, fmt.Sprintf("%s %q contains a space", c.csv, v)}
+		}
+	}
+	return nil
 }
 
 // NormalizeActivationCode returns code in upper case without the dashes

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"asta/schema"
+	"asta/schema/dbtest"
 )
 
 // validRows contains one valid record of each data file that basePackage
@@ -614,4 +615,33 @@ func TestImportHeaderVariants(t *testing.T) {
 				o.SplitExam, o.DurationMonths)
 		}
 	})
+}
+
+func TestImportRejectsInvisibleAndLongValues(t *testing.T) {
+	tests := []struct {
+		name   string
+		line   string
+		column string
+		reason string
+	}{
+		{"nul in name", "0101;Kauf\x00mann;36;J", "Bezeichnung", "control character U+0000"},
+		{"bom in key", "\ufeff0102;Kaufmann;36;J", "Berufsnummer", "U+FEFF"},
+		{"space in key", "01 03;Kaufmann;36;J", "Berufsnummer", "contains a space"},
+		{"long key", strings.Repeat("9", 65) + ";Kaufmann;36;J", "Berufsnummer", "more than the 64 allowed"},
+		{"long text", "0104;" + strings.Repeat("x", 1001) + ";36;J", "Bezeichnung", "more than the 1000 allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			im := newTestImporter(t, dbtest.SQLite(t), "")
+			pkg := testPackage{}.with("berufe.csv", "0100;Gut;36;J", tt.line).full("04.12.2026 03:00:00")
+			res := importPackageAs(t, im, pkg, schema.OutcomeApplied)
+			if len(res.Rejections) != 1 {
+				t.Fatalf("rejections = %v, want one", res.Rejections)
+			}
+			r := res.Rejections[0]
+			if r.Line != 3 || r.Column != tt.column || !strings.Contains(r.Reason, tt.reason) {
+				t.Errorf("rejection = %+v, want line 3 column %s reason containing %q", r, tt.column, tt.reason)
+			}
+		})
+	}
 }
