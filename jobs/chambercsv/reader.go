@@ -60,6 +60,32 @@ func ParseEncoding(s string) (Encoding, error) {
 	return Auto, fmt.Errorf("unknown encoding %q: use auto, utf-8 or windows-1252", s)
 }
 
+// MaxRecordBytes bounds the size of one record, so that a quote left open
+// or a runaway field cannot make the reader hold a whole file in memory.
+// Reads buffer up to 64 KiB ahead, so a record fails a little above it.
+const MaxRecordBytes = 1 << 20
+
+// ErrRecordTooLong reports a record larger than [MaxRecordBytes].
+var ErrRecordTooLong = errors.New("record longer than 1 MiB: a quote may be left open")
+
+// recordLimit fails a read once the current record has used its budget.
+type recordLimit struct {
+	r    io.Reader
+	left int
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, ErrRecordTooLong
+	}
+	if len(p) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= n
+	return n, err
+}
+
 // ErrFieldCount reports a record whose number of fields differs from the
 // header's. The record is still returned, so that a caller can report it
 // and go on.
@@ -70,6 +96,8 @@ var ErrFieldCount = errors.New("wrong number of fields")
 type Reader struct {
 	csv     *csv.Reader
 	enc     Encoding
+	limit   *recordLimit
+	line    int // the line of the last record read
 	header  []string
 	columns map[string]int
 	fields  []string
@@ -99,11 +127,12 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 		return nil, errors.New("chambercsv: encoding not detected: call Scan and Detect first")
 	}
 
-	cr := csv.NewReader(br)
+	limit := &recordLimit{r: br, left: MaxRecordBytes}
+	cr := csv.NewReader(bufio.NewReaderSize(limit, 64<<10))
 	cr.Comma = ';'
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	rd := &Reader{csv: cr, enc: enc, columns: make(map[string]int)}
+	rd := &Reader{csv: cr, enc: enc, columns: make(map[string]int), limit: limit}
 
 	names, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -152,11 +181,16 @@ func (rd *Reader) Column(name string) int {
 // [ErrFieldCount]; any other error means that the rest of the file cannot
 // be read.
 func (rd *Reader) Read(rec *Record) error {
+	rd.limit.left = MaxRecordBytes
 	raw, err := rd.csv.Read()
+	if errors.Is(err, ErrRecordTooLong) {
+		return fmt.Errorf("record after line %d: %w", rd.line, err)
+	}
 	if err != nil {
 		return rd.wrap(err)
 	}
 	rec.Line, _ = rd.csv.FieldPos(0)
+	rd.line = rec.Line
 
 	rd.fields = rd.fields[:0]
 	for i, f := range raw {

@@ -698,3 +698,22 @@ func TestWriterSingleEmptyField(t *testing.T) {
 		t.Errorf("records read back = %v, want %v (output %q)", got.records, want, buf.String())
 	}
 }
+
+func TestReaderRejectsHugeRecord(t *testing.T) {
+	huge := "a;b\r\n1;2\r\n3;\"" + strings.Repeat("x", 3*MaxRecordBytes) + "\"\r\n"
+	rd, err := NewReader(strings.NewReader(huge), UTF8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	if err := rd.Read(&rec); err != nil {
+		t.Fatalf("first record: %v", err)
+	}
+	err = rd.Read(&rec)
+	if !errors.Is(err, ErrRecordTooLong) {
+		t.Fatalf("Read of a 3 MiB record = %v, want ErrRecordTooLong", err)
+	}
+	if !strings.Contains(err.Error(), "after line 2") {
+		t.Errorf("error %q does not name line 2", err)
+	}
+}

@@ -196,7 +196,7 @@ func drain(rr *rowReader) error {
 // classify turns a file that cannot be read into a rejection and leaves
 // other errors, such as a cancelled context, as they are.
 func classify(err error) error {
-	if err == nil || isContextErr(err) {
+	if err == nil || isContextErr(err) || errors.Is(err, errRejected) || errors.Is(err, errIncomplete) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", errRejected, err)
@@ -208,7 +208,7 @@ func classify(err error) error {
 func (p *plan) judge() error {
 	opts := p.im.opts
 	for _, fs := range p.files {
-		n := int64(len(fs.rejected))
+		n := int64(len(fs.badLines))
 		if exceeds(n, fs.records, opts.RejectShare, opts.RejectCount) {
 			return fmt.Errorf("%w: %s has %d rejected records of %d, more than %.0f %% and more than %d",
 				errRejected, fs.kind.file, n, fs.records, opts.RejectShare*100, opts.RejectCount)
@@ -238,7 +238,7 @@ func (p *plan) collect(applied bool) {
 	for _, fs := range p.files {
 		p.res.Files = append(p.res.Files, FileResult{
 			File: fs.kind.file, Records: fs.records, Inserted: fs.inserted, Changed: fs.changed,
-			Ended: int64(len(fs.ended)), Rejected: int64(len(fs.rejected)),
+			Ended: int64(len(fs.ended)), Rejected: int64(len(fs.badLines)),
 		})
 		p.res.Rejections = append(p.res.Rejections, fs.rejected...)
 	}

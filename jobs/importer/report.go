@@ -31,10 +31,17 @@ func Report(res *Result, loc *time.Location) string {
 			fmt.Fprintf(&b, "%-16s %10d %10d %10d %10d %10d\n", f.File, f.Records, f.Inserted, f.Changed, f.Ended, f.Rejected)
 		}
 	}
+	var rejected int64
+	for _, f := range res.Files {
+		rejected += f.Rejected
+	}
 	if len(res.Rejections) > 0 {
-		fmt.Fprintf(&b, "\nrejected records (%d):\n", len(res.Rejections))
+		fmt.Fprintf(&b, "\nrejected records (%d):\n", rejected)
 		for _, r := range res.Rejections {
 			fmt.Fprintf(&b, "  %s\n", r)
+		}
+		if more := rejected - int64(len(res.Rejections)); more > 0 {
+			fmt.Fprintf(&b, "  … and %d more, not listed (at most %d a file are)\n", more, maxListedRejections)
 		}
 	}
 	return b.String()

@@ -38,25 +38,39 @@ type fileState struct {
 	entry    controlEntry
 	enc      chambercsv.Encoding
 	records  int64
-	rejected []Rejection // in line order once the file is done
+	rejected []Rejection // in line order once the file is done; at most maxListedRejections
+	badLines []int32     // lines of all rejected records
 	ended    []string    // keys of current records that a full export lacks
 	current  int64       // current records of the kind before the import
 	fresh    int64       // valid records that the database does not hold yet
 	// seenCurrent counts the current records of the database that the
 	// file lists; when it equals current, a full export ends nothing.
 	seenCurrent int64
+	sum         string // SHA-256 of the file as validated
 	inserted    int64
 	changed     int64
 }
 
+// maxListedRejections bounds the rejected records that a file keeps in
+// detail for reports; all are counted, and their lines kept.
+const maxListedRejections = 10_000
+
 // rejectedLines returns the sorted lines of the file's rejected records.
 func (fs *fileState) rejectedLines() []int {
-	lines := make([]int, len(fs.rejected))
-	for i, r := range fs.rejected {
-		lines[i] = r.Line
+	lines := make([]int, len(fs.badLines))
+	for i, l := range fs.badLines {
+		lines[i] = int(l)
 	}
 	sort.Ints(lines)
 	return lines
+}
+
+// addRejection records a rejected record.
+func (fs *fileState) addRejection(r Rejection) {
+	fs.badLines = append(fs.badLines, int32(r.Line))
+	if len(fs.rejected) < maxListedRejections {
+		fs.rejected = append(fs.rejected, r)
+	}
 }
 
 // rowReader reads one data file and yields the database values of its
@@ -76,6 +90,7 @@ type rowReader struct {
 	skip    []int // apply mode: rejected lines still ahead
 	row     []any // line, then the kind's columns in order
 	heads   []headRef
+	applied int64 // apply mode: records read, to compare with the validation
 	onCount func(n int64)
 }
 
@@ -144,23 +159,23 @@ func (rr *rowReader) next() (bool, error) {
 		}
 
 		if !rr.validate {
+			rr.applied++
 			if len(rr.skip) > 0 && rr.skip[0] == rr.rec.Line {
 				rr.skip = rr.skip[1:]
 				continue
 			}
 			if err := rr.fill(); err != nil {
-				return false, fmt.Errorf("%s line %d changed since it was validated: %s",
-					rr.fs.kind.file, rr.rec.Line, err.reason)
+				return false, fmt.Errorf("%w: %s line %d changed since it was validated", errIncomplete,
+					rr.fs.kind.file, rr.rec.Line)
 			}
 			return true, nil
 		}
 
 		if countErr != nil {
+			rr.markSeen()
 			rr.reject("", "", fmt.Sprintf("record has %d fields, the header line has %d",
 				len(rr.rec.Fields), len(rr.csv.Header())))
-			continue
-		}
-		if rr.check() {
+		} else if rr.check() {
 			return true, nil
 		}
 	}
@@ -261,8 +276,22 @@ func (rr *rowReader) value(db string) any {
 	return nil
 }
 
+// markSeen records the key of a record that cannot be read as a whole,
+// so that a full export does not take the record for missing.
+func (rr *rowReader) markSeen() {
+	j := rr.index[0]
+	if j < 0 || j >= len(rr.rec.Fields) || rr.rec.Fields[j] == "" {
+		return
+	}
+	ks := rr.keys[rr.fs.kind.file]
+	key := rr.rec.Fields[j]
+	if v := ks.get(key); v&lineMask == 0 {
+		ks.set(key, v|uint32(rr.rec.Line)&lineMask)
+	}
+}
+
 func (rr *rowReader) reject(column, value, reason string) {
-	rr.fs.rejected = append(rr.fs.rejected, Rejection{
+	rr.fs.addRejection(Rejection{
 		File: rr.fs.kind.file, Line: rr.rec.Line, Column: column, Value: value, Reason: reason,
 	})
 }
@@ -292,7 +321,7 @@ func (rr *rowReader) checkHeads() []int {
 				continue
 			}
 			ks.set(h.ident, ks.get(h.ident)&^keyValid)
-			rr.fs.rejected = append(rr.fs.rejected, Rejection{
+			rr.fs.addRejection(Rejection{
 				File: rr.fs.kind.file, Line: h.line, Column: "UebergeordneteIdentnummer", Value: h.head,
 				Reason: fmt.Sprintf("UebergeordneteIdentnummer %q is neither in %s nor already imported",
 					h.head, rr.fs.kind.file),
@@ -314,7 +343,9 @@ func (rr *rowReader) checksum() (string, error) {
 	return hex.EncodeToString(rr.hash.Sum(nil)), nil
 }
 
-// verify compares the file's count and checksum with the control file.
+// verify compares the file's count and checksum with the control file
+// and, when the file is read a second time to apply it, with the first
+// reading, so that a file changed in between is not applied.
 func (rr *rowReader) verify() error {
 	sum, err := rr.checksum()
 	if err != nil {
@@ -324,7 +355,14 @@ func (rr *rowReader) verify() error {
 	if e.sha256 != "" && sum != e.sha256 {
 		return fmt.Errorf("%w: %s has SHA-256 %s, %s says %s", errIncomplete, e.file, sum, ControlFile, e.sha256)
 	}
-	if rr.validate && rr.fs.records != e.records {
+	if !rr.validate {
+		if sum != rr.fs.sum || rr.applied != rr.fs.records {
+			return fmt.Errorf("%w: %s changed since it was validated", errIncomplete, e.file)
+		}
+		return nil
+	}
+	rr.fs.sum = sum
+	if rr.fs.records != e.records {
 		return fmt.Errorf("%w: %s holds %d records, %s says %d", errIncomplete, e.file, rr.fs.records, ControlFile, e.records)
 	}
 	return nil
