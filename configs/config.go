@@ -253,10 +253,10 @@ func (im *Import) validate(loc *time.Location) error {
 	if im.IncompleteAfter <= 0 {
 		return fmt.Errorf("import.incomplete_after %s must be positive", im.IncompleteAfter)
 	}
-	if im.RejectShare < 0 || im.RejectShare > 1 {
+	if !(im.RejectShare >= 0 && im.RejectShare <= 1) { // also rejects NaN
 		return fmt.Errorf("import.reject_share %v must be between 0 and 1", im.RejectShare)
 	}
-	if im.HoldShare < 0 || im.HoldShare > 1 {
+	if !(im.HoldShare >= 0 && im.HoldShare <= 1) {
 		return fmt.Errorf("import.hold_share %v must be between 0 and 1", im.HoldShare)
 	}
 	if im.RejectCount < 0 {

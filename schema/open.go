@@ -26,7 +26,8 @@ const SQLiteBusyTimeout = 60 * time.Second
 // IsPostgresURL reports whether s names a PostgreSQL database rather than
 // a SQLite file.
 func IsPostgresURL(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+	lower := strings.ToLower(s)
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
 }
 
 // Open connects to the database that dsn names: a postgres:// URL or the
@@ -61,6 +62,10 @@ func openSQLite(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("empty SQLite path: set database to a file such as data/asta.db")
 	}
+	if strings.Contains(path, "://") || strings.Contains(path, "=") {
+		return nil, fmt.Errorf("database %q is neither a postgres:// URL nor a SQLite file path: "+
+			"write PostgreSQL settings as postgres://user:password@host:5432/dbname", Redact(path))
+	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
@@ -75,6 +80,7 @@ func openSQLite(path string) (*sql.DB, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_txlock", "immediate")
+	q.Add("_time_format", "sqlite") // "2006-01-02 15:04:05.999999999-07:00", not Go's String form
 	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
@@ -90,7 +96,16 @@ func IsPostgres(db bun.IDB) bool {
 // Redact returns dsn with any password replaced, for logs and errors.
 func Redact(dsn string) string {
 	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
+	if err != nil {
+		// Hide everything between the scheme and the host, where a
+		// password that the URL parser rejects may stand.
+		scheme, rest, ok := strings.Cut(dsn, "://")
+		if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
+			return scheme + "://xxxxx" + rest[at:]
+		}
+		return dsn
+	}
+	if u.User == nil {
 		return dsn
 	}
 	if _, ok := u.User.Password(); ok {

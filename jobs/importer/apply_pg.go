@@ -37,11 +37,17 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-	// The import's sorts and hashes run in memory, and its commit need not
-	// wait for the disk flush of every earlier statement.
+	// The import's sorts, hashes and index builds run in memory. The
+	// advisory lock makes imports of several processes, such as astad
+	// import beside astad serve, wait for each other.
 	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB'; "+
-		"SET LOCAL synchronous_commit = off"); err != nil {
+		"SELECT pg_advisory_xact_lock(4712000002)"); err != nil {
 		return fmt.Errorf("configure import transaction: %w", err)
+	}
+	if err := p.recheckOrder(func(q string, args ...any) scanner {
+		return tx.QueryRow(ctx, strings.ReplaceAll(q, "?", "$1"), args...)
+	}); err != nil {
+		return err
 	}
 	p.scanKeys = func(ctx context.Context, query string, fn func(key []byte, current bool)) error {
 		rows, err := tx.Query(ctx, query, pgx.QueryResultFormats{pgx.TextFormatCode, pgx.TextFormatCode})

@@ -30,6 +30,11 @@ func (p *plan) runSQLite(ctx context.Context) error {
 	}
 	defer func() { _ = tx.Rollback() }()
 
+	if err := p.recheckOrder(func(q string, args ...any) scanner {
+		return tx.QueryRowContext(ctx, q, args...)
+	}); err != nil {
+		return err
+	}
 	now := p.im.opts.Now().UTC()
 	for _, fs := range p.files {
 		if err := p.applySQLiteFile(ctx, tx.Tx, fs, now); err != nil {

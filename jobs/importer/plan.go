@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"asta/schema"
 )
 
@@ -247,6 +249,35 @@ func (p *plan) collect(applied bool) {
 			p.res.Files[i].Inserted, p.res.Files[i].Changed = 0, 0
 		}
 	}
+}
+
+// scanner is a row that a query returned.
+type scanner interface{ Scan(dest ...any) error }
+
+// recheckOrder repeats, under the lock that serialises applies, the
+// checks that another process's import may have overtaken since the
+// package was read: applied before, or older than the last one applied.
+func (p *plan) recheckOrder(queryRow func(q string, args ...any) scanner) error {
+	var applied int
+	if err := queryRow("SELECT count(*) FROM import_runs WHERE outcome = 'applied' AND package_id = ?",
+		p.ctl.id).Scan(&applied); err != nil {
+		return fmt.Errorf("check import runs: %w", err)
+	}
+	if applied > 0 {
+		return errAppliedMeanwhile
+	}
+	// Compared in Go: SQLite keeps timestamps as text, which compares
+	// reliably only with text that the same code wrote.
+	var last sql.NullTime
+	err := queryRow("SELECT exported_at FROM import_runs WHERE outcome = 'applied' AND package_id <> ? "+
+		"ORDER BY exported_at DESC LIMIT 1", p.ctl.id).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("check import runs: %w", err)
+	}
+	if last.Valid && p.ctl.created.Before(last.Time) {
+		return fmt.Errorf("%w: stale: a newer package was applied while this one was read", errRejected)
+	}
+	return nil
 }
 
 // collectEnded lists the current records of the kind that a full
