@@ -41,6 +41,7 @@ type Import struct {
 	RejectCount     int           `yaml:"reject_count"`
 	HoldShare       float64       `yaml:"hold_share"`
 	HoldCount       int           `yaml:"hold_count"`
+	MaxAhead        time.Duration `yaml:"max_ahead"`
 }
 
 // Default returns the configuration that applies when neither a file nor
@@ -62,6 +63,7 @@ func Default() Config {
 			RejectCount:     10,
 			HoldShare:       0.10,
 			HoldCount:       20,
+			MaxAhead:        24 * time.Hour,
 		},
 	}
 }
@@ -156,6 +158,7 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_IMPORT_REJECT_COUNT":     intEnv(func(c *Config) *int { return &c.Import.RejectCount }),
 	"ASTA_IMPORT_HOLD_SHARE":       floatEnv(func(c *Config) *float64 { return &c.Import.HoldShare }),
 	"ASTA_IMPORT_HOLD_COUNT":       intEnv(func(c *Config) *int { return &c.Import.HoldCount }),
+	"ASTA_IMPORT_MAX_AHEAD":        durationEnv(func(c *Config) *time.Duration { return &c.Import.MaxAhead }),
 }
 
 // envIgnored lists ASTA_* variables that are not options: the config
@@ -264,6 +267,9 @@ func (im *Import) validate(loc *time.Location) error {
 	}
 	if im.HoldCount < 0 {
 		return fmt.Errorf("import.hold_count %d must not be negative", im.HoldCount)
+	}
+	if im.MaxAhead < 0 {
+		return fmt.Errorf("import.max_ahead %s must not be negative: use 0 to accept any creation time", im.MaxAhead)
 	}
 	return nil
 }

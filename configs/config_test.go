@@ -86,6 +86,7 @@ import:
   reject_count: 3
   hold_share: 0.5
   hold_count: 100
+  max_ahead: 48h
 `)
 	got, err := Load(path, nil)
 	if err != nil {
@@ -107,6 +108,7 @@ import:
 			RejectCount:     3,
 			HoldShare:       0.5,
 			HoldCount:       100,
+			MaxAhead:        48 * time.Hour,
 		},
 	}
 	if got != want {

@@ -85,7 +85,7 @@ func (e *env) newImporter(m *importer.Metrics) *importer.Importer {
 	return importer.New(importer.Options{
 		DB: e.db, DatabaseURL: e.cfg.Database, Location: e.cfg.Location(), Encoding: enc,
 		RejectShare: e.cfg.Import.RejectShare, RejectCount: e.cfg.Import.RejectCount,
-		HoldShare: e.cfg.Import.HoldShare, HoldCount: e.cfg.Import.HoldCount,
+		HoldShare: e.cfg.Import.HoldShare, HoldCount: e.cfg.Import.HoldCount, MaxAhead: e.cfg.Import.MaxAhead,
 		Logger: e.log.With("job", "import"), Metrics: m,
 	})
 }

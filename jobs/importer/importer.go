@@ -36,7 +36,10 @@ type Options struct {
 	HoldCount   int     // ... and this number of a kind's records is held
 	Logger      *slog.Logger
 	Metrics     *Metrics // may be nil
-	Now         func() time.Time
+	// MaxAhead rejects a package created further in the future than
+	// this; 0 accepts any creation time.
+	MaxAhead time.Duration
+	Now      func() time.Time
 
 	// failAfterApply, set by tests, fails the apply after the rows are
 	// written and before the commit, as a crash would.
@@ -257,6 +260,12 @@ func (im *Importer) checkOrder(ctx context.Context, ctl *control, res *Result) (
 		default:
 			return false, fmt.Errorf("%w: package %s is held for an operator and comes first", errHeld, h.PackageName)
 		}
+	}
+
+	if ahead := im.opts.MaxAhead; ahead > 0 && ctl.created.After(im.opts.Now().Add(ahead)) {
+		return false, fmt.Errorf("%w: created %s, more than %s in the future: check the clock of the core "+
+			"system, because a package from the future would make every later one stale",
+			errRejected, germanTime(ctl.created, im.opts.Location), ahead)
 	}
 
 	var last schema.ImportRun

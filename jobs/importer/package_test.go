@@ -919,3 +919,17 @@ func TestImportUnderServerTimeZone(t *testing.T) {
 		})
 	}
 }
+
+func TestImportRejectsPackageFromFuture(t *testing.T) {
+	im := newTestImporter(t, dbtest.SQLite(t), "")
+	im.opts.MaxAhead = 24 * time.Hour
+	im.opts.Now = func() time.Time { return time.Date(2026, 12, 4, 12, 0, 0, 0, berlin) }
+
+	future := testPackage{}.with("berufe.csv", "0101;Kaufmann;36;J").full("01.01.2099 00:00:00")
+	res := importPackageAs(t, im, future, schema.OutcomeRejected)
+	if !strings.Contains(res.Reason, "01.01.2099") || !strings.Contains(res.Reason, "clock") {
+		t.Errorf("reason %q does not name the time and the clock", res.Reason)
+	}
+	tomorrow := testPackage{}.with("berufe.csv", "0101;Kaufmann;36;J").full("05.12.2026 03:00:00")
+	importPackageAs(t, im, tomorrow, schema.OutcomeApplied)
+}

@@ -384,6 +384,9 @@ func scanFile(ctx context.Context, src source, fs *fileState, enc chambercsv.Enc
 	if err != nil {
 		return fmt.Errorf("read %s: %w", fs.kind.file, err)
 	}
+	if !res.EndsWithLine {
+		return fmt.Errorf("%w: %s was cut short: its last line has no line end", errIncomplete, fs.kind.file)
+	}
 	if fs.entry.sha256 != "" && res.SHA256 != fs.entry.sha256 {
 		return fmt.Errorf("%w: %s has SHA-256 %s, %s says %s", errIncomplete, fs.kind.file, res.SHA256,
 			ControlFile, fs.entry.sha256)

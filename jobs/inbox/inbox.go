@@ -95,8 +95,11 @@ func (ib *Inbox) importOne(ctx context.Context, c candidate) (stop bool, err err
 
 	switch res.Outcome {
 	case schema.OutcomeIncomplete:
-		ib.log.Info("package incomplete, left for the next run", "package", res.Package, "error", res.Reason)
-		return false, nil
+		// Later packages wait: applying them first would make this one
+		// stale once its transfer completes.
+		ib.log.Info("package incomplete, left for the next run; later packages wait",
+			"package", res.Package, "error", res.Reason)
+		return true, nil
 	case schema.OutcomeHeld:
 		ib.log.Warn("package held for an operator", "package", res.Package, "run_id", res.RunID, "error", res.Reason)
 		return true, nil

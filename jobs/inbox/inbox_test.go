@@ -411,7 +411,7 @@ func TestInboxIncompletePackage(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			mention: "vertraege.csv has SHA-256",
+			mention: "vertraege.csv was cut short",
 		},
 	}
 	for _, tt := range tests {
@@ -679,4 +679,22 @@ func TestInboxStopsWhenCancelled(t *testing.T) {
 	}
 	checkEntries(t, dir, "export")
 	checkRuns(t, tdb.db)
+}
+
+func TestInboxIncompleteBlocksNewerPackages(t *testing.T) {
+	eachDialect(t, func(t *testing.T, tdb testDB) {
+		dir := t.TempDir()
+		pkg := writePackage(t, dir, "a-in-transfer", sample.Options{Created: day(4)})
+		if err := os.Remove(filepath.Join(pkg, "pruefungen.csv")); err != nil {
+			t.Fatal(err)
+		}
+		writePackage(t, dir, "b-complete", sample.Options{Created: day(5)})
+
+		runInbox(t, newInbox(t, tdb, dir, nil))
+
+		// The older package knows its creation time, so the newer one
+		// waits: applied first, it would make the older one stale.
+		checkEntries(t, dir, "a-in-transfer", "b-complete")
+		checkRuns(t, tdb.db)
+	})
 }
