@@ -44,7 +44,7 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer, environ []st
 	}
 	defer e.db.Close()
 	if err := e.serve(ctx, *demo); err != nil {
-		e.log.Error("astad stopped", "error", err)
+		e.log.Error("astad failed", "error", err)
 		return exitFailed
 	}
 	return exitOK
@@ -91,6 +91,12 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	}
 
 	schedErr := sched.Run(ctx)
+	if errors.Is(schedErr, scheduler.ErrShutdownTimeout) {
+		// The runs were cancelled at the timeout and rolled back: an
+		// import applies all of a package or nothing.
+		e.log.Warn("jobs cancelled at the shutdown timeout", "error", schedErr)
+		schedErr = nil
+	}
 	shutdownErr := app.ShutdownWithTimeout(e.cfg.ShutdownTimeout)
 	if err := <-served; err != nil && shutdownErr == nil {
 		shutdownErr = err

@@ -933,3 +933,23 @@ func TestImportRejectsPackageFromFuture(t *testing.T) {
 	tomorrow := testPackage{}.with("berufe.csv", "0101;Kaufmann;36;J").full("05.12.2026 03:00:00")
 	importPackageAs(t, im, tomorrow, schema.OutcomeApplied)
 }
+
+func TestImportRejectsSymlinkInPackage(t *testing.T) {
+	im := newTestImporter(t, dbtest.SQLite(t), "")
+	outside := filepath.Join(t.TempDir(), "berufe.csv")
+	pkg := testPackage{}.with("berufe.csv", "0101;Kaufmann;36;J").full("04.12.2026 03:00:00")
+	path := writePackage(t, pkg)
+	if err := os.Rename(filepath.Join(path, "berufe.csv"), outside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(path, "berufe.csv")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := im.Import(context.Background(), Request{Path: path})
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if res.Outcome != schema.OutcomeRejected || !strings.Contains(res.Reason, "berufe.csv is L") {
+		t.Errorf("outcome %s (%s), want rejected naming the link", res.Outcome, res.Reason)
+	}
+}

@@ -41,8 +41,18 @@ type source interface {
 
 type dirSource string
 
+// open opens a regular file of the folder. A symbolic link or a device
+// is refused: it could lead outside the package or never end.
 func (d dirSource) open(name string) (io.ReadCloser, error) {
-	return os.Open(filepath.Join(string(d), name))
+	path := filepath.Join(string(d), name)
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is %s: copy the file itself into the package", errRejected, name, st.Mode().Type())
+	}
+	return os.Open(path)
 }
 
 func (d dirSource) names() ([]string, error) {
