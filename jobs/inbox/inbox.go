@@ -123,7 +123,8 @@ func (ib *Inbox) list() ([]candidate, error) {
 		if strings.HasPrefix(name, ".") || name == ArchiveDir || name == RejectedDir {
 			continue
 		}
-		if !e.IsDir() && !(e.Type().IsRegular() && strings.EqualFold(filepath.Ext(name), ".zip")) {
+		zip := e.Type().IsRegular() && strings.EqualFold(filepath.Ext(name), ".zip")
+		if !e.IsDir() && !zip {
 			ib.log.Warn("inbox entry ignored: not a package folder or .zip file", "package", name)
 			continue
 		}
