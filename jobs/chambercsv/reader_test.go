@@ -717,3 +717,31 @@ func TestReaderRejectsHugeRecord(t *testing.T) {
 		t.Errorf("error %q does not name line 2", err)
 	}
 }
+
+func TestScanMixedEncoding(t *testing.T) {
+	tests := []struct {
+		name      string
+		data      string
+		mixed     bool
+		invalidAt int64
+	}{
+		{"utf-8 only", "Sören;Müller\r\n", false, -1},
+		{"windows-1252 only", "S\xf6ren;M\xfcller\r\n", false, 1},
+		{"utf-8 with a windows-1252 byte", "Sören\r\nK\xf6hler\r\n", true, 9},
+		{"ascii then windows-1252", "Soren\r\nK\xf6hler\r\n", false, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Scan(strings.NewReader(tt.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Mixed != tt.mixed {
+				t.Errorf("Mixed = %v, want %v", res.Mixed, tt.mixed)
+			}
+			if res.InvalidAt != tt.invalidAt {
+				t.Errorf("InvalidAt = %d, want %d", res.InvalidAt, tt.invalidAt)
+			}
+		})
+	}
+}

@@ -15,13 +15,23 @@ type ScanResult struct {
 	BOM          bool // starts with a UTF-8 byte order mark
 	ValidUTF8    bool
 	EndsWithLine bool // the last byte is a line feed, or the file is empty
+	// Mixed reports a file that is not valid UTF-8 although it contains
+	// valid multi-byte UTF-8 sequences before its first invalid byte, as
+	// when a Windows-1252 line was pasted into a UTF-8 file. Read as
+	// Windows-1252, its UTF-8 text would turn into mojibake such as "Ã¶".
+	Mixed bool
+	// InvalidAt is the offset of the first byte that is not valid UTF-8,
+	// or -1.
+	InvalidAt int64
 }
 
 // Scan reads r to its end and returns the checksum, the size and what
 // [Detect] needs to choose the encoding. It holds at most 64 KiB in memory.
 func Scan(r io.Reader) (ScanResult, error) {
 	h := sha256.New()
-	res := ScanResult{ValidUTF8: true, EndsWithLine: true}
+	res := ScanResult{ValidUTF8: true, EndsWithLine: true, InvalidAt: -1}
+	var offset int64   // of the start of carry+chunk in the file
+	var multiByte bool // a valid multi-byte sequence was seen
 	buf := make([]byte, 64<<10)
 	var carry []byte // an incomplete UTF-8 sequence at the end of the last chunk
 
@@ -36,7 +46,17 @@ func Scan(r io.Reader) (ScanResult, error) {
 			res.Size += int64(n)
 			res.EndsWithLine = chunk[n-1] == '\n'
 			if res.ValidUTF8 {
-				carry = checkUTF8(append(carry, chunk...), &res.ValidUTF8)
+				b := append(carry, chunk...)
+				start := offset
+				carry = checkUTF8(b, &res.ValidUTF8)
+				offset = start + int64(len(b)-len(carry))
+				if !res.ValidUTF8 {
+					res.InvalidAt, multiByte = firstInvalid(b, multiByte)
+					res.InvalidAt += start
+					res.Mixed = multiByte
+				} else if !multiByte {
+					multiByte = hasHighByte(b[:len(b)-len(carry)])
+				}
 			}
 		}
 		if err == io.EOF {
@@ -46,8 +66,8 @@ func Scan(r io.Reader) (ScanResult, error) {
 			return ScanResult{}, err
 		}
 	}
-	if len(carry) > 0 {
-		res.ValidUTF8 = false
+	if len(carry) > 0 && res.ValidUTF8 {
+		res.ValidUTF8, res.InvalidAt, res.Mixed = false, offset, multiByte
 	}
 	res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return res, nil
@@ -70,6 +90,29 @@ func checkUTF8(b []byte, valid *bool) []byte {
 		return nil
 	}
 	return append([]byte(nil), b[cut:]...)
+}
+
+// firstInvalid returns the offset of the first invalid UTF-8 byte in b
+// and whether a valid multi-byte sequence comes before it.
+func firstInvalid(b []byte, multiByte bool) (int64, bool) {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return int64(i), multiByte
+		}
+		multiByte = multiByte || size > 1
+		i += size
+	}
+	return int64(len(b)), multiByte
+}
+
+func hasHighByte(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // Detect chooses the encoding of a scanned file: a byte order mark means

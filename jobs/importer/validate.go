@@ -392,6 +392,10 @@ func scanFile(ctx context.Context, src source, fs *fileState, enc chambercsv.Enc
 			ControlFile, fs.entry.sha256)
 	}
 	fs.enc = enc
+	if enc == chambercsv.Auto && !res.BOM && res.Mixed {
+		return fmt.Errorf("%w: %s mixes UTF-8 text with bytes that are not UTF-8 (the first at byte %d): "+
+			"convert the file to one encoding or set import.encoding", errRejected, fs.kind.file, res.InvalidAt)
+	}
 	if enc == chambercsv.Auto || res.BOM {
 		fs.enc = chambercsv.Detect(res)
 	}
