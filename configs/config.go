@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -28,7 +29,43 @@ type Config struct {
 	LogLevel        string        `yaml:"log_level"`
 	LogFormat       string        `yaml:"log_format"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	PanelURL        string        `yaml:"panel_url"`
 	Import          Import        `yaml:"import"`
+	Mail            Mail          `yaml:"mail"`
+	Reconcile       Reconcile     `yaml:"reconcile"`
+	Notify          Notify        `yaml:"notify"`
+}
+
+// Mail configures the SMTP server that the outbox's mails go to.
+type Mail struct {
+	Host           string        `yaml:"host"`
+	Port           int           `yaml:"port"`
+	TLS            string        `yaml:"tls"`
+	Username       string        `yaml:"username"`
+	Password       string        `yaml:"password"`
+	From           string        `yaml:"from"`
+	FromName       string        `yaml:"from_name"`
+	Schedule       string        `yaml:"schedule"`
+	Rate           float64       `yaml:"rate"`
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	SendTimeout    time.Duration `yaml:"send_timeout"`
+}
+
+// Reconcile configures the reading of the trainee account directory.
+type Reconcile struct {
+	Source    string        `yaml:"source"`
+	Folder    string        `yaml:"folder"`
+	SCIMURL   string        `yaml:"scim_url"`
+	SCIMToken string        `yaml:"scim_token"`
+	Timeout   time.Duration `yaml:"timeout"`
+	Schedule  string        `yaml:"schedule"`
+	HoldShare float64       `yaml:"hold_share"`
+}
+
+// Notify configures the mails about exam registrations.
+type Notify struct {
+	Schedule     string `yaml:"schedule"`
+	ReminderDays int    `yaml:"reminder_days"`
 }
 
 // Import configures the import job.
@@ -54,6 +91,16 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 30 * time.Second,
+		PanelURL:        "http://127.0.0.1:8080",
+		Mail: Mail{
+			Port: 587, TLS: "starttls", From: "ausbildung@example.invalid", FromName: "Ausbildungsportal",
+			Schedule: "@every 1m", Rate: 10, ConnectTimeout: 30 * time.Second, SendTimeout: 2 * time.Minute,
+		},
+		Reconcile: Reconcile{
+			Source: "none", Folder: "data/accounts", Timeout: 30 * time.Second, Schedule: "15 * * * *",
+			HoldShare: 0.10,
+		},
+		Notify: Notify{Schedule: "0 7 * * *", ReminderDays: 7},
 		Import: Import{
 			Inbox:           "data/inbox",
 			Schedule:        "*/5 * * * *",
@@ -159,6 +206,24 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_IMPORT_HOLD_SHARE":       floatEnv(func(c *Config) *float64 { return &c.Import.HoldShare }),
 	"ASTA_IMPORT_HOLD_COUNT":       intEnv(func(c *Config) *int { return &c.Import.HoldCount }),
 	"ASTA_IMPORT_MAX_AHEAD":        durationEnv(func(c *Config) *time.Duration { return &c.Import.MaxAhead }),
+	"ASTA_PANEL_URL":               func(c *Config, v string) error { c.PanelURL = v; return nil },
+	"ASTA_MAIL_HOST":               func(c *Config, v string) error { c.Mail.Host = v; return nil },
+	"ASTA_MAIL_PORT":               intEnv(func(c *Config) *int { return &c.Mail.Port }),
+	"ASTA_MAIL_TLS":                func(c *Config, v string) error { c.Mail.TLS = v; return nil },
+	"ASTA_MAIL_USERNAME":           func(c *Config, v string) error { c.Mail.Username = v; return nil },
+	"ASTA_MAIL_PASSWORD":           func(c *Config, v string) error { c.Mail.Password = v; return nil },
+	"ASTA_MAIL_FROM":               func(c *Config, v string) error { c.Mail.From = v; return nil },
+	"ASTA_MAIL_FROM_NAME":          func(c *Config, v string) error { c.Mail.FromName = v; return nil },
+	"ASTA_MAIL_SCHEDULE":           func(c *Config, v string) error { c.Mail.Schedule = v; return nil },
+	"ASTA_MAIL_RATE":               floatEnv(func(c *Config) *float64 { return &c.Mail.Rate }),
+	"ASTA_RECONCILE_SOURCE":        func(c *Config, v string) error { c.Reconcile.Source = v; return nil },
+	"ASTA_RECONCILE_FOLDER":        func(c *Config, v string) error { c.Reconcile.Folder = v; return nil },
+	"ASTA_RECONCILE_SCIM_URL":      func(c *Config, v string) error { c.Reconcile.SCIMURL = v; return nil },
+	"ASTA_RECONCILE_SCIM_TOKEN":    func(c *Config, v string) error { c.Reconcile.SCIMToken = v; return nil },
+	"ASTA_RECONCILE_SCHEDULE":      func(c *Config, v string) error { c.Reconcile.Schedule = v; return nil },
+	"ASTA_RECONCILE_HOLD_SHARE":    floatEnv(func(c *Config) *float64 { return &c.Reconcile.HoldShare }),
+	"ASTA_NOTIFY_SCHEDULE":         func(c *Config, v string) error { c.Notify.Schedule = v; return nil },
+	"ASTA_NOTIFY_REMINDER_DAYS":    intEnv(func(c *Config) *int { return &c.Notify.ReminderDays }),
 }
 
 // envIgnored lists ASTA_* variables that are not options: the config
@@ -238,7 +303,76 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown_timeout %s must be positive", c.ShutdownTimeout)
 	}
-	return c.Import.validate(c.Location())
+	if u, err := url.Parse(c.PanelURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("panel_url %q is invalid: use the address users open, such as https://portal.example.org",
+			c.PanelURL)
+	}
+	if err := c.Import.validate(c.Location()); err != nil {
+		return err
+	}
+	if err := c.Mail.validate(c.Location()); err != nil {
+		return err
+	}
+	if err := c.Reconcile.validate(c.Location()); err != nil {
+		return err
+	}
+	if _, err := scheduler.Parse(c.Notify.Schedule, c.Location()); err != nil {
+		return fmt.Errorf("notify.schedule %q is invalid: %w", c.Notify.Schedule, err)
+	}
+	if c.Notify.ReminderDays < 0 {
+		return fmt.Errorf("notify.reminder_days %d must not be negative", c.Notify.ReminderDays)
+	}
+	return nil
+}
+
+func (m *Mail) validate(loc *time.Location) error {
+	switch m.TLS {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("mail.tls %q is invalid: use starttls, tls or none", m.TLS)
+	}
+	if m.Port < 0 || m.Port > 65535 {
+		return fmt.Errorf("mail.port %d is invalid", m.Port)
+	}
+	if m.Host != "" && !strings.Contains(m.From, "@") {
+		return fmt.Errorf("mail.from %q is invalid: set the sender address, such as ausbildung@kammer.de", m.From)
+	}
+	if _, err := scheduler.Parse(m.Schedule, loc); err != nil {
+		return fmt.Errorf("mail.schedule %q is invalid: %w", m.Schedule, err)
+	}
+	if !(m.Rate >= 0) {
+		return fmt.Errorf("mail.rate %v must not be negative: 0 sends without limit", m.Rate)
+	}
+	if m.ConnectTimeout <= 0 || m.SendTimeout <= 0 {
+		return errors.New("mail.connect_timeout and mail.send_timeout must be positive")
+	}
+	return nil
+}
+
+func (r *Reconcile) validate(loc *time.Location) error {
+	switch r.Source {
+	case "none":
+	case "csv":
+		if r.Folder == "" {
+			return errors.New("reconcile.folder is empty: set the folder konten.csv arrives in")
+		}
+	case "scim":
+		if u, err := url.Parse(r.SCIMURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("reconcile.scim_url %q is invalid: set the base URL of the SCIM service", r.SCIMURL)
+		}
+	default:
+		return fmt.Errorf("reconcile.source %q is invalid: use none, csv or scim", r.Source)
+	}
+	if _, err := scheduler.Parse(r.Schedule, loc); err != nil {
+		return fmt.Errorf("reconcile.schedule %q is invalid: %w", r.Schedule, err)
+	}
+	if !(r.HoldShare >= 0 && r.HoldShare <= 1) {
+		return fmt.Errorf("reconcile.hold_share %v must be between 0 and 1", r.HoldShare)
+	}
+	if r.Timeout <= 0 {
+		return fmt.Errorf("reconcile.timeout %s must be positive", r.Timeout)
+	}
+	return nil
 }
 
 func (im *Import) validate(loc *time.Location) error {

@@ -111,6 +111,8 @@ import:
 			MaxAhead:        48 * time.Hour,
 		},
 	}
+	def := Default() // the file leaves the other sections at their defaults
+	want.PanelURL, want.Mail, want.Reconcile, want.Notify = def.PanelURL, def.Mail, def.Reconcile, def.Notify
 	if got != want {
 		t.Errorf("Load = %+v\nwant %+v", got, want)
 	}

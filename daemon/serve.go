@@ -68,6 +68,9 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	if err := sched.Add(scheduler.Job{Name: "import", Spec: e.cfg.Import.Schedule, Run: ib.Run}); err != nil {
 		return err
 	}
+	if err := e.addJobs(sched, reg); err != nil {
+		return err
+	}
 	if demo {
 		if err := e.prepareDemo(ctx); err != nil {
 			return err

@@ -47,6 +47,13 @@ type Company struct {
 	MissingSince         Date       `bun:",nullzero"`
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+
+	// OnlineRegistration is set when the company confirms exam
+	// registrations in the panel and wants to be notified of open ones.
+	OnlineRegistration bool `bun:",notnull"`
+	// NotificationEmail is the address that receives those notifications;
+	// empty means none.
+	NotificationEmail string `bun:",nullzero"`
 }
 
 // Trainer is a person named by a company as responsible for training.

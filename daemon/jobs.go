@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"asta/jobs/mail"
+	"asta/jobs/reconcile"
+	"asta/jobs/scheduler"
+	"asta/store"
+)
+
+// addJobs adds the jobs beside the import that the configuration turns
+// on: the mail sender and the reconcile job.
+func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) error {
+	st := store.New(e.db)
+
+	if m := e.cfg.Mail; m.Host == "" {
+		e.log.Info("mail host not set: mails wait in the outbox")
+	} else {
+		sender, err := mail.New(mail.Options{
+			Store: st, Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password,
+			From: m.From, FromName: m.FromName, ConnectTimeout: m.ConnectTimeout, SendTimeout: m.SendTimeout,
+			Rate: m.Rate, Logger: e.log, Registerer: reg,
+		})
+		if err != nil {
+			return err
+		}
+		if err := sched.Add(scheduler.Job{Name: "mail", Spec: m.Schedule, Run: sender.Run}); err != nil {
+			return err
+		}
+	}
+
+	r := e.cfg.Reconcile
+	var src reconcile.Source
+	switch r.Source {
+	case "csv":
+		src = reconcile.File{Folder: r.Folder, Location: e.cfg.Location()}
+	case "scim":
+		src = &reconcile.SCIM{URL: r.SCIMURL, Token: r.SCIMToken, Timeout: r.Timeout}
+	default:
+		return nil
+	}
+	rec, err := reconcile.New(reconcile.Options{
+		Store: st, Source: src, HoldShare: r.HoldShare, Logger: e.log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	return sched.Add(scheduler.Job{Name: "reconcile", Spec: r.Schedule, Run: rec.Run})
+}

@@ -1,0 +1,33 @@
+package schema
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// ExamOpen is the status of an exam registration that waits for the
+// company's confirmation.
+const ExamOpen = "OFFEN"
+
+// Reasons of an [ExamNotification].
+const (
+	NotifyAnnounce = "announce" // the registration is open and new to the company
+	NotifyRemind   = "remind"   // the registration's deadline is near and it is still open
+)
+
+// ExamNotification records the decision to notify a company about one
+// exam registration for one reason. (RegistrationNumber, Reason) is the
+// primary key, so each decision is made once. The row is written in the
+// transaction that queues the mail, whose outbox id it stores; CompanyIdent
+// and Email are the company and address at the time of the decision.
+type ExamNotification struct {
+	bun.BaseModel `bun:"table:exam_notifications"`
+
+	RegistrationNumber string `bun:",pk"`
+	Reason             string `bun:",pk"`
+	CompanyIdent       string
+	Email              string
+	OutboxID           int64 `bun:",nullzero"`
+	CreatedAt          time.Time
+}
