@@ -50,7 +50,7 @@ type Company struct {
 
 	// OnlineRegistration is set when the company confirms exam
 	// registrations in the panel and wants to be notified of open ones.
-	OnlineRegistration bool `bun:",notnull"`
+	OnlineRegistration bool
 	// NotificationEmail is the address that receives those notifications;
 	// empty means none.
 	NotificationEmail string `bun:",nullzero"`
