@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -128,15 +129,15 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, errIncomplete) && req.Waiting:
-		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeIncomplete, err.Error(), true
+		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeIncomplete, reason(err), true
 	case errors.Is(err, errIncomplete):
-		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeRejected, err.Error(), true
+		res.Outcome, res.Reason, res.Incomplete = schema.OutcomeRejected, reason(err), true
 	case errors.Is(err, errRejected):
-		res.Outcome, res.Reason = schema.OutcomeRejected, err.Error()
+		res.Outcome, res.Reason = schema.OutcomeRejected, reason(err)
 	case errors.Is(err, errAppliedMeanwhile):
 		res.Outcome, res.Reason = schema.OutcomeAlreadyApplied, err.Error()
 	case errors.Is(err, errHeld):
-		res.Outcome, res.Reason = schema.OutcomeHeld, err.Error()
+		res.Outcome, res.Reason = schema.OutcomeHeld, reason(err)
 	default:
 		res.Outcome, res.Reason = schema.OutcomeFailed, err.Error()
 	}
@@ -256,7 +257,7 @@ func (im *Importer) checkOrder(ctx context.Context, ctl *control, res *Result) (
 		case h.PackageID == ctl.id && h.Decision == schema.HoldDiscarded:
 			return false, fmt.Errorf("%w: an operator discarded the package", errRejected)
 		case h.PackageID == ctl.id:
-			return false, fmt.Errorf("%w: waiting for an operator: %s (astad hold confirm %s)", errHeld, h.Reason, short(ctl.id))
+			return false, fmt.Errorf("%w: waiting for an operator (astad hold confirm %s): %s", errHeld, short(ctl.id), h.Reason)
 		default:
 			return false, fmt.Errorf("%w: package %s is held for an operator and comes first", errHeld, h.PackageName)
 		}
@@ -353,6 +354,16 @@ func (im *Importer) recordDetails(ctx context.Context, tx bun.Tx, res *Result) e
 		}
 	}
 	return nil
+}
+
+// reason returns the text of an error that ends an import, without the
+// prefixes of the sentinels that classify it, which the outcome states.
+func reason(err error) string {
+	text := err.Error()
+	for _, sentinel := range []error{errIncomplete, errRejected, errHeld} {
+		text = strings.ReplaceAll(text, sentinel.Error()+": ", "")
+	}
+	return text
 }
 
 // logResult writes the run's end line: its outcome and counts, and the
