@@ -61,8 +61,12 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	if err != nil {
 		return err
 	}
+	importMetrics := importer.NewMetrics(reg)
+	if err := importMetrics.RestoreLastSuccess(ctx, e.db); err != nil {
+		return err
+	}
 	ib := inbox.New(inbox.Options{
-		Dir: e.cfg.Import.Inbox, Importer: e.newImporter(importer.NewMetrics(reg)), Location: e.cfg.Location(),
+		Dir: e.cfg.Import.Inbox, Importer: e.newImporter(importMetrics), Location: e.cfg.Location(),
 		IncompleteAfter: e.cfg.Import.IncompleteAfter, Logger: e.log.With("job", "import"),
 	})
 	if err := sched.Add(scheduler.Job{Name: "import", Spec: e.cfg.Import.Schedule, Run: ib.Run}); err != nil {

@@ -1,7 +1,13 @@
 package importer
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/uptrace/bun"
 
 	"asta/schema"
 )
@@ -57,6 +63,24 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.expected.WithLabelValues(k.file)
 	}
 	return m
+}
+
+// RestoreLastSuccess sets the time of the last applied package from the
+// import runs, so that the gauge survives a restart instead of reading 0.
+func (m *Metrics) RestoreLastSuccess(ctx context.Context, db bun.IDB) error {
+	var last schema.ImportRun
+	err := db.NewSelect().Model(&last).Where("outcome = ?", schema.OutcomeApplied).
+		Order("finished_at DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the last applied import: %w", err)
+	}
+	if last.FinishedAt != nil {
+		m.lastSuccess.Set(float64(last.FinishedAt.Unix()))
+	}
+	return nil
 }
 
 func (m *Metrics) startFile(file string, expected int64) {
