@@ -245,8 +245,13 @@ func (p *plan) collect(applied bool) {
 		p.res.Rejections = append(p.res.Rejections, fs.rejected...)
 	}
 	if !applied {
-		for i := range p.res.Files {
+		for i, fs := range p.files {
+			// A dry run knows the records it would insert, not those it
+			// would change, which only the apply compares.
 			p.res.Files[i].Inserted, p.res.Files[i].Changed = 0, 0
+			if p.dryRun {
+				p.res.Files[i].Inserted = fs.fresh
+			}
 		}
 	}
 }
