@@ -9,6 +9,7 @@
 //	astad import PATH [--dry-run] [--config FILE]
 //	astad sample --out DIR --companies N --contracts M [--seed S] [--encoding utf-8|windows-1252]
 //	astad hold list|confirm ID|discard ID [--config FILE]
+//	astad accounts hold|confirm RUN_ID|discard RUN_ID [--config FILE]
 //	astad bench-import [--contracts N,...]
 package main
 
@@ -66,11 +67,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		"import":       importCmd,
 		"sample":       sampleCmd,
 		"hold":         holdCmd,
+		"accounts":     accountsCmd,
 		"bench-import": benchImport,
 	}
 	fn, ok := commands[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold or bench-import\n", cmd)
+		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts or bench-import\n", cmd)
 		return exitUsage
 	}
 	return fn(ctx, args, stdout, stderr, environ)

@@ -593,3 +593,36 @@ func TestRunInvalidConfiguration(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountsHoldCommand(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, environ []string) {
+		astad(t, environ, "accounts", "hold").check(t, exitOK)
+		astad(t, environ, "accounts", "confirm", "x").check(t, exitUsage)
+		astad(t, environ, "accounts", "confirm", "99").check(t, exitUsage)
+		astad(t, environ, "accounts").check(t, exitUsage)
+
+		dsn := strings.TrimPrefix(environ[len(environ)-1], "ASTA_DATABASE_URL=")
+		db, err := schema.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = db.Close() }()
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "INSERT INTO reconcile_runs (source, started_at, outcome) VALUES ('konten.csv', ?, 'held')",
+			time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO reconcile_holds (run_id, reason, active_before, active_lost, held_at) "+
+			"VALUES (1, 'test', 40, 30, ?)", time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+
+		r := astad(t, environ, "accounts", "hold")
+		r.check(t, exitOK)
+		if !strings.Contains(r.stdout, "run 1 held") || !strings.Contains(r.stdout, "30 of 40") {
+			t.Errorf("accounts hold printed %q, want run 1 with 30 of 40", r.stdout)
+		}
+		astad(t, environ, "accounts", "confirm", "1").check(t, exitOK)
+		astad(t, environ, "accounts", "confirm", "1").check(t, exitUsage) // decided already
+	})
+}
