@@ -319,8 +319,8 @@ func (c *Config) Validate() error {
 	if _, err := scheduler.Parse(c.Notify.Schedule, c.Location()); err != nil {
 		return fmt.Errorf("notify.schedule %q is invalid: %w", c.Notify.Schedule, err)
 	}
-	if c.Notify.ReminderDays < 0 {
-		return fmt.Errorf("notify.reminder_days %d must not be negative", c.Notify.ReminderDays)
+	if c.Notify.ReminderDays < 1 {
+		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
 	}
 	return nil
 }

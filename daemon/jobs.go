@@ -4,15 +4,27 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"asta/jobs/mail"
+	"asta/jobs/notify"
 	"asta/jobs/reconcile"
 	"asta/jobs/scheduler"
 	"asta/store"
 )
 
-// addJobs adds the jobs beside the import that the configuration turns
-// on: the mail sender and the reconcile job.
+// addJobs adds the jobs beside the import: notify always, the mail
+// sender and the reconcile job where the configuration turns them on.
 func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) error {
 	st := store.New(e.db)
+
+	n, err := notify.New(notify.Options{
+		Store: st, PanelURL: e.cfg.PanelURL, ReminderDays: e.cfg.Notify.ReminderDays, Location: e.cfg.Location(),
+		From: e.cfg.Mail.FromName, Logger: e.log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	if err := sched.Add(scheduler.Job{Name: "notify", Spec: e.cfg.Notify.Schedule, Run: n.Run}); err != nil {
+		return err
+	}
 
 	if m := e.cfg.Mail; m.Host == "" {
 		e.log.Info("mail host not set: mails wait in the outbox")
