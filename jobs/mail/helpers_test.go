@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bun"
@@ -48,9 +50,11 @@ type testServer struct {
 	dataReplies []error // returned at the end of the next DATA commands
 	hang        bool    // DATA blocks until the test ends
 	release     chan struct{}
+	password    string // from serverConfig
 }
 
 type serverConfig struct {
+	password string // when set, the server offers AUTH PLAIN for user "portal" and requires it
 	smtputf8 bool
 	tls      *tls.Config // offers STARTTLS when set
 	implicit bool        // TLS from the first byte, with tls
@@ -58,7 +62,7 @@ type serverConfig struct {
 
 func startServer(t testing.TB, cfg serverConfig) *testServer {
 	t.Helper()
-	ts := &testServer{release: make(chan struct{})}
+	ts := &testServer{release: make(chan struct{}), password: cfg.password}
 	ts.srv = smtp.NewServer(ts)
 	ts.srv.Domain = "mx.test"
 	ts.srv.EnableSMTPUTF8 = cfg.smtputf8
@@ -95,7 +99,7 @@ func (ts *testServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	defer ts.mu.Unlock()
 	ts.conns++
 	_, isTLS := c.TLSConnectionState()
-	return &testSession{ts: ts, conn: c, msg: received{tls: isTLS}}, nil
+	return &testSession{ts: ts, conn: c, msg: received{tls: isTLS}, password: ts.password}, nil
 }
 
 func (ts *testServer) connections() int {
@@ -139,9 +143,30 @@ func pop(q *[]error) error {
 }
 
 type testSession struct {
-	ts   *testServer
-	conn *smtp.Conn
-	msg  received
+	ts       *testServer
+	conn     *smtp.Conn
+	msg      received
+	password string // required password, empty for none
+	authed   bool
+}
+
+// AuthMechanisms offers PLAIN when the server requires a login.
+func (s *testSession) AuthMechanisms() []string {
+	if s.password == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+// Auth checks the credentials of AUTH PLAIN.
+func (s *testSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		if username != "portal" || password != s.password {
+			return errors.New("invalid credentials")
+		}
+		s.authed = true
+		return nil
+	}), nil
 }
 
 func (s *testSession) Reset() {
@@ -152,6 +177,9 @@ func (s *testSession) Reset() {
 func (s *testSession) Logout() error { return nil }
 
 func (s *testSession) Mail(from string, opts *smtp.MailOptions) error {
+	if s.password != "" && !s.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+	}
 	s.msg.from = from
 	s.msg.utf8 = opts != nil && opts.UTF8
 	return nil

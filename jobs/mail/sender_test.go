@@ -624,3 +624,47 @@ func TestBackoff(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthPlain(t *testing.T) {
+	serverTLS, clientTLS := testTLS(t)
+	tests := []struct {
+		name     string
+		password string
+		wantSent bool
+	}{
+		{name: "right password", password: "geheim", wantSent: true},
+		{name: "wrong password", password: "falsch"},
+	}
+	dbtest.Dialects(t, func(t *testing.T, db *bun.DB) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ts := startServer(t, serverConfig{tls: serverTLS, password: "geheim"})
+				s, _ := newTestSender(t, db, ts, newClock(), func(o *Options) {
+					o.TLS, o.TLSConfig = TLSStartTLS, clientTLS
+					o.Username, o.Password = "portal", tt.password
+				})
+				m := enqueue(t, db, "azubi@example.de", "Mit Anmeldung")
+				err := s.Run(context.Background())
+				row := outboxRow(t, db, m.ID)
+				if !tt.wantSent {
+					if err == nil {
+						t.Error("Run with a wrong password returned no error")
+					}
+					if row.State != schema.MailPending {
+						t.Errorf("state = %q, want pending for a later try", row.State)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				if got := ts.accepted(); len(got) != 1 || !got[0].tls {
+					t.Errorf("server accepted %d messages, want 1 over TLS", len(got))
+				}
+				if row.State != schema.MailSent {
+					t.Errorf("state = %q, want sent", row.State)
+				}
+			})
+		}
+	})
+}
