@@ -74,3 +74,18 @@ func (s *Store) LastJobRun(ctx context.Context, job string) (scheduledAt time.Ti
 	}
 	return run.ScheduledAt.UTC(), true, nil
 }
+
+// LastJobSuccess returns when the latest run of job with outcome ok
+// finished, or ok false if there is none.
+func (s *Store) LastJobSuccess(ctx context.Context, job string) (finishedAt time.Time, ok bool, err error) {
+	var run schema.JobRun
+	err = s.db.NewSelect().Model(&run).Where("job = ? AND outcome = 'ok' AND finished_at IS NOT NULL", job).
+		Order("finished_at DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil || run.FinishedAt == nil {
+		return time.Time{}, false, err
+	}
+	return *run.FinishedAt, true, nil
+}

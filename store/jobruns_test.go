@@ -135,3 +135,30 @@ func TestLastJobRun(t *testing.T) {
 		}
 	})
 }
+
+func TestLastJobSuccess(t *testing.T) {
+	dbtest.Dialects(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		st := store.New(db)
+		if _, ok, err := st.LastJobSuccess(ctx, "import"); err != nil || ok {
+			t.Fatalf("LastJobSuccess before any run = %v, %v; want none", ok, err)
+		}
+		base := time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+		for i, outcome := range []string{"ok", "error"} {
+			id, _, err := st.ClaimJobRun(ctx, "import", base.Add(time.Duration(i)*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.FinishJobRun(ctx, id, outcome, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at, ok, err := st.LastJobSuccess(ctx, "import")
+		if err != nil || !ok {
+			t.Fatalf("LastJobSuccess = %v, %v; want the ok run", ok, err)
+		}
+		if time.Since(at) > time.Minute {
+			t.Errorf("last success finished at %v, want about now", at)
+		}
+	})
+}

@@ -94,6 +94,10 @@ type RunStore interface {
 	// across instances, or returns ok false if another instance holds it.
 	LockJob(ctx context.Context, job string) (unlock func(), ok bool, err error)
 
+	// LastJobSuccess returns when job's latest successful run finished,
+	// or ok false if it has none.
+	LastJobSuccess(ctx context.Context, job string) (finishedAt time.Time, ok bool, err error)
+
 	// LastJobRun returns the latest scheduled time among job's runs, or
 	// ok false if there is none.
 	LastJobRun(ctx context.Context, job string) (scheduledAt time.Time, ok bool, err error)
@@ -257,6 +261,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("scheduler started", "jobs", len(jobs), "location", s.loc.String())
+	for _, e := range jobs {
+		// The gauge survives a restart, so that an alert on its age does
+		// not fire only because the process is new.
+		if at, ok, err := s.store.LastJobSuccess(ctx, e.job.Name); err != nil {
+			s.log.Warn("read last successful run", "job", e.job.Name, "error", err)
+		} else if ok {
+			s.metrics.lastSuccess.WithLabelValues(e.job.Name).Set(float64(at.UnixNano()) / 1e9)
+		}
+	}
 
 	// Runs keep the values of ctx but not its cancellation, so that they
 	// can finish during the shutdown timeout.
