@@ -38,15 +38,7 @@ type testDB struct {
 
 func dialects(t *testing.T, fn func(t *testing.T, tdb testDB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		db := dbtest.SQLite(t)
-		fn(t, testDB{db, ""})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := dbtest.PostgresURL(t)
-		db := dbtest.Open(t, dsn)
-		fn(t, testDB{db, dsn})
-	})
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) { fn(t, testDB{db, url}) })
 }
 
 func mustImport(t *testing.T, im *Importer, path, want string) *Result {

@@ -44,13 +44,7 @@ type testDB struct {
 // fresh migrated database.
 func eachDialect(t *testing.T, fn func(t *testing.T, tdb testDB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, testDB{db: dbtest.SQLite(t)})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := dbtest.PostgresURL(t)
-		fn(t, testDB{db: dbtest.Open(t, dsn), dsn: dsn})
-	})
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) { fn(t, testDB{db, url}) })
 }
 
 // newInbox returns an Inbox on dir with the default import limits. now

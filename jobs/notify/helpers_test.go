@@ -48,13 +48,7 @@ type testDB struct {
 // database, like [dbtest.Dialects], and also passes the URL.
 func dialects(t *testing.T, fn func(t *testing.T, tdb testDB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, testDB{db: dbtest.SQLite(t)})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := dbtest.PostgresURL(t)
-		fn(t, testDB{db: dbtest.Open(t, dsn), dsn: dsn})
-	})
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) { fn(t, testDB{db, url}) })
 }
 
 // importSample imports testdata/export-small: companies 0004711 (Lukas

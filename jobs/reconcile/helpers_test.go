@@ -37,13 +37,7 @@ type testDB struct {
 
 func dialects(t *testing.T, fn func(t *testing.T, tdb testDB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, testDB{db: dbtest.SQLite(t)})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := dbtest.PostgresURL(t)
-		fn(t, testDB{db: dbtest.Open(t, dsn), dsn: dsn})
-	})
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) { fn(t, testDB{db, url}) })
 }
 
 // importSmall imports the sample export with trainees Z-50001 to Z-50004.

@@ -35,6 +35,21 @@ func Dialects(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
 	})
 }
 
+// DialectsURL is [Dialects] for code that opens connections of its own,
+// such as the PostgreSQL import: fn also gets the URL of the database,
+// the file path for SQLite.
+func DialectsURL(t *testing.T, fn func(t *testing.T, db *bun.DB, url string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "asta.db")
+		fn(t, open(t, path), path)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := PostgresURL(t)
+		fn(t, open(t, url), url)
+	})
+}
+
 // SQLite returns a migrated database in a new file under t.TempDir.
 func SQLite(t testing.TB) *bun.DB {
 	t.Helper()
