@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -32,8 +34,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return exitUsage
 	}
 	path := fs.Arg(0)
-	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(stderr, "astad import: package %s not found: give a package folder or .zip file\n", path)
+	if st, err := os.Stat(path); err != nil || !st.IsDir() && !strings.EqualFold(filepath.Ext(path), ".zip") {
+		fmt.Fprintf(stderr, "astad import: %s is not a package: give a package folder or .zip file\n", path)
 		return exitUsage
 	}
 

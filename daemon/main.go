@@ -70,6 +70,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		"accounts":     accountsCmd,
 		"bench-import": benchImport,
 	}
+	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
+		fmt.Fprint(stdout, usage)
+		if cmd == "help" {
+			return exitOK
+		}
+	}
 	fn, ok := commands[cmd]
 	if !ok {
 		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts or bench-import\n", cmd)
@@ -77,6 +83,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 	}
 	return fn(ctx, args, stdout, stderr, environ)
 }
+
+// usage lists the commands; each prints its own flags with -h.
+const usage = `usage: astad [command] [flags]
+
+commands:
+  serve         run the jobs and the HTTP server until SIGTERM (the default)
+  migrate       apply pending database migrations and exit
+  import        import or, with --dry-run, validate one package now
+  sample        write a generated export package
+  hold          list, confirm or discard a package stopped by the safety hold
+  accounts      show, confirm or discard a held read of the account directory
+  bench-import  measure the import against its references
+  help          print this text
+
+Run astad COMMAND -h for the flags of a command.
+`
 
 // newLogger returns the logger that the configuration asks for.
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -14,6 +14,10 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "astad migrate: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
 	e, err := open(ctx, *config, stderr, environ)
 	if err != nil {
 		return fail(stderr, "migrate", err)

@@ -45,6 +45,9 @@ func sampleCmd(ctx context.Context, args []string, stdout, stderr io.Writer, _ [
 		fmt.Fprintf(stderr, "astad %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "wrote %s: %v\n", *out, sum)
+	fmt.Fprintf(stdout, "wrote %s: %s export created %s\n", *out, sum.ExportType, sum.Created.Format("02.01.2006 15:04:05"))
+	for _, f := range sum.Files {
+		fmt.Fprintf(stdout, "  %-16s %9d records %12d bytes\n", f.Name, f.Records, f.Size)
+	}
 	return exitOK
 }

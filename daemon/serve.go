@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -146,6 +145,10 @@ func (e *env) prepareDemo(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("write demo package: %w", err)
 	}
-	e.log.Info("demo package written", slog.String("package", filepath.Base(out)), slog.Any("summary", sum))
+	records := 0
+	for _, f := range sum.Files {
+		records += f.Records
+	}
+	e.log.Info("demo package written", "package", filepath.Base(out), "records", records)
 	return nil
 }
