@@ -236,9 +236,14 @@ func (c *column) checkText(v string) *fieldError {
 	if ident {
 		limit = maxIdentLen
 	}
-	if n := utf8.RuneCountInString(v); n > limit {
-		return &fieldError{c.csv, v[:min(len(v), 80)] + "…",
-			fmt.Sprintf("%s has %d characters, more than the %d allowed", c.csv, n, limit)}
+	if len(v) > limit { // a rune has at least one byte
+		if n := utf8.RuneCountInString(v); n > limit {
+			return &fieldError{c.csv, v[:min(len(v), 80)] + "…",
+				fmt.Sprintf("%s has %d characters, more than the %d allowed", c.csv, n, limit)}
+		}
+	}
+	if plainASCII(v, ident && c.db != "postcode") {
+		return nil // the common case, checked byte by byte
 	}
 	for _, r := range v {
 		switch {
@@ -252,6 +257,18 @@ func (c *column) checkText(v string) *fieldError {
 		}
 	}
 	return nil
+}
+
+// plainASCII reports whether v consists of printable ASCII only, without
+// spaces when noSpace is set.
+func plainASCII(v string, noSpace bool) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x20 || c >= 0x7f || noSpace && c == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizeActivationCode returns code in upper case without the dashes
