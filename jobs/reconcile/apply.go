@@ -149,12 +149,16 @@ WHERE a.trainee_number IS NULL
    OR a.last_sign_in %[3]s t.last_sign_in`, diffTable, stageTable, distinct)
 }
 
-// countActive returns the number of accounts recorded as active and the
-// number of them that the diff takes that status from.
+// countActive returns the number of trainees recorded as active and the
+// number of them that the diff takes that status from. Accounts of
+// numbers that are not trainees of the chamber do not count, so that
+// they cannot dilute the safety hold.
 func countActive(ctx context.Context, tx bun.Tx) (before, lost int64, err error) {
 	err = tx.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM trainee_accounts WHERE status = 'active'),
-		(SELECT count(*) FROM `+diffTable+` WHERE old_status = 'active' AND status <> 'active')`).
+		(SELECT count(*) FROM trainee_accounts a WHERE a.status = 'active'
+			AND EXISTS (SELECT 1 FROM trainees t WHERE t.number = a.trainee_number)),
+		(SELECT count(*) FROM `+diffTable+` d WHERE d.old_status = 'active' AND d.status <> 'active'
+			AND EXISTS (SELECT 1 FROM trainees t WHERE t.number = d.trainee_number))`).
 		Scan(&before, &lost)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count active accounts: %w", err)

@@ -257,10 +257,43 @@ func activeAccounts(n int) []string {
 	return recs
 }
 
+// insertTrainees stores trainees T-00001 … T-n, so that their accounts
+// count for the safety hold.
+func insertTrainees(t *testing.T, db *bun.DB, n int) {
+	t.Helper()
+	now := time.Now().UTC()
+	for i := 1; i <= n; i++ {
+		tr := &schema.Trainee{Number: fmt.Sprintf("T-%05d", i), FirstName: "Test", LastName: "Azubi",
+			BirthDate: schema.Date{Year: 2007, Month: 1, Day: 1}, CreatedAt: now, UpdatedAt: now}
+		if _, err := db.NewInsert().Model(tr).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestReconcileHoldIgnoresOtherAccounts(t *testing.T) {
+	dialects(t, func(t *testing.T, tdb testDB) {
+		insertTrainees(t, tdb.db, 3)
+		c := newClock()
+		others := make([]string, 0, 203)
+		for i := range 200 {
+			others = append(others, fmt.Sprintf("Y-%05d;;AKTIV;", i))
+		}
+		r := newTestReconciler(t, tdb.db, File{Folder: writeKonten(t, append(others, activeAccounts(3)...)...)}, c)
+		mustRun(t, r)
+
+		// Losing the three trainees is all of them, however many other
+		// accounts the directory lists.
+		c.t = c.t.Add(time.Hour)
+		mustFail(t, newTestReconciler(t, tdb.db, File{Folder: writeKonten(t, others...)}, c), ErrHeld)
+	})
+}
+
 func TestReconcileHold(t *testing.T) {
 	dialects(t, func(t *testing.T, tdb testDB) {
 		ctx := context.Background()
 		st := store.New(tdb.db)
+		insertTrainees(t, tdb.db, 40)
 		c := newClock()
 		mustRun(t, newTestReconciler(t, tdb.db, File{Folder: writeKonten(t, activeAccounts(40)...)}, c))
 
