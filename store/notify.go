@@ -48,14 +48,16 @@ WHERE r.status = ? AND r.missing_since IS NULL AND k.missing_since IS NULL
 
 const examNoticeOrder = ` ORDER BY c.ident, r.deadline, r.number`
 
-// UnannouncedExamRegistrations returns the open registrations that no
-// [schema.NotifyAnnounce] decision covers yet, of the companies that have
-// online registration on and a notification address, ordered by company
-// ident, deadline and registration number.
-func (s *Store) UnannouncedExamRegistrations(ctx context.Context) ([]ExamNotice, error) {
+// UnannouncedExamRegistrations returns the open registrations with a
+// deadline on or after from that no [schema.NotifyAnnounce] decision
+// covers yet, of the companies that have online registration on and a
+// notification address, ordered by company ident, deadline and
+// registration number. A registration past its deadline waits for
+// nobody's confirmation any more.
+func (s *Store) UnannouncedExamRegistrations(ctx context.Context, from schema.Date) ([]ExamNotice, error) {
 	var notices []ExamNotice
-	err := s.db.NewRaw(examNoticeQuery+examNoticeOrder, schema.ExamOpen, schema.NotifyAnnounce).
-		Scan(ctx, &notices)
+	err := s.db.NewRaw(examNoticeQuery+" AND r.deadline >= ?"+examNoticeOrder,
+		schema.ExamOpen, schema.NotifyAnnounce, from).Scan(ctx, &notices)
 	if err != nil {
 		return nil, fmt.Errorf("read unannounced exam registrations: %w", err)
 	}

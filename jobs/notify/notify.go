@@ -173,7 +173,7 @@ func (n *Notifier) Run(ctx context.Context) error {
 }
 
 func (n *Notifier) announce(ctx context.Context, now time.Time, res *runResult) error {
-	notices, err := n.opts.Store.UnannouncedExamRegistrations(ctx)
+	notices, err := n.opts.Store.UnannouncedExamRegistrations(ctx, schema.DateOf(now.In(n.opts.Location)))
 	if err != nil {
 		return err
 	}

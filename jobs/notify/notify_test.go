@@ -291,6 +291,9 @@ func TestCompaniesWithoutService(t *testing.T) {
 		{name: "not open", on: true, email: muellerMail, setup: func(t *testing.T, tdb testDB) {
 			exec(t, tdb.db, "UPDATE exam_registrations SET status = 'EINGEREICHT'")
 		}},
+		{name: "deadline passed", on: true, email: muellerMail, setup: func(t *testing.T, tdb testDB) {
+			exec(t, tdb.db, "UPDATE exam_registrations SET deadline = '2027-03-31'")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
