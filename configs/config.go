@@ -334,6 +334,9 @@ func (m *Mail) validate(loc *time.Location) error {
 	if m.Port < 0 || m.Port > 65535 {
 		return fmt.Errorf("mail.port %d is invalid", m.Port)
 	}
+	if strings.TrimSpace(m.FromName) == "" {
+		return errors.New("mail.from_name is empty: set the name that mails are signed with, such as the chamber's")
+	}
 	if m.Host != "" && !strings.Contains(m.From, "@") {
 		return fmt.Errorf("mail.from %q is invalid: set the sender address, such as ausbildung@kammer.de", m.From)
 	}
@@ -359,6 +362,9 @@ func (r *Reconcile) validate(loc *time.Location) error {
 	case "scim":
 		if u, err := url.Parse(r.SCIMURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			return fmt.Errorf("reconcile.scim_url %q is invalid: set the base URL of the SCIM service", r.SCIMURL)
+		}
+		if r.SCIMToken == "" {
+			return errors.New("reconcile.scim_token is empty: set the bearer token of the SCIM service")
 		}
 	default:
 		return fmt.Errorf("reconcile.source %q is invalid: use none, csv or scim", r.Source)

@@ -66,6 +66,10 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer, e
 	} else if err != nil {
 		return fail(stderr, "accounts", err)
 	}
-	fmt.Fprintf(stdout, "held read %d %sed; the next reconcile run takes the directory as it then is\n", runID, verb)
+	if verb == "confirm" {
+		fmt.Fprintf(stdout, "held read %d confirmed; the next reconcile run applies the directory as it then is\n", runID)
+	} else {
+		fmt.Fprintf(stdout, "held read %d discarded; the next reconcile run checks the directory again\n", runID)
+	}
 	return exitOK
 }

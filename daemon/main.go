@@ -10,6 +10,7 @@
 //	astad sample --out DIR --companies N --contracts M [--seed S] [--encoding utf-8|windows-1252]
 //	astad hold list|confirm ID|discard ID [--config FILE]
 //	astad accounts hold|confirm RUN_ID|discard RUN_ID [--config FILE]
+//	astad mail requeue-failed [--config FILE]
 //	astad bench-import [--contracts N,...]
 package main
 
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		"sample":       sampleCmd,
 		"hold":         holdCmd,
 		"accounts":     accountsCmd,
+		"mail":         mailCmd,
 		"bench-import": benchImport,
 	}
 	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
@@ -78,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 	}
 	fn, ok := commands[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts or bench-import\n", cmd)
+		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail or bench-import\n", cmd)
 		return exitUsage
 	}
 	return fn(ctx, args, stdout, stderr, environ)
@@ -94,6 +96,7 @@ commands:
   sample        write a generated export package
   hold          list, confirm or discard a package stopped by the safety hold
   accounts      show, confirm or discard a held read of the account directory
+  mail          requeue the mails that failed for good
   bench-import  measure the import against its references
   help          print this text
 

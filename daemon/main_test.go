@@ -626,3 +626,14 @@ func TestAccountsHoldCommand(t *testing.T) {
 		astad(t, environ, "accounts", "confirm", "1").check(t, exitUsage) // decided already
 	})
 }
+
+func TestMailRequeueFailed(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, environ []string) {
+		astad(t, environ, "mail").check(t, exitUsage)
+		r := astad(t, environ, "mail", "requeue-failed")
+		r.check(t, exitOK)
+		if !strings.Contains(r.stdout, "0 failed mails requeued") {
+			t.Errorf("mail requeue-failed printed %q, want 0 requeued", r.stdout)
+		}
+	})
+}

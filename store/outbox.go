@@ -173,3 +173,16 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	stats.OldestPending = oldest.CreatedAt.UTC()
 	return stats, nil
 }
+
+// RequeueFailedMails puts the failed mails back into the queue with
+// their attempts reset, for an operator who has fixed the cause, such as
+// the mail configuration. It returns how many it requeued.
+func (s *Store) RequeueFailedMails(ctx context.Context) (int64, error) {
+	res, err := s.db.NewUpdate().Model((*schema.OutboxMail)(nil)).
+		Set("state = ?", schema.MailPending).Set("attempts = 0").Set("next_attempt_at = ?", time.Now().UTC()).
+		Where("state = ?", schema.MailFailed).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("requeue failed mails: %w", err)
+	}
+	return res.RowsAffected()
+}

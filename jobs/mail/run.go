@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/textproto"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -106,15 +107,34 @@ func (s *Sender) deliver(ctx context.Context, sess *session, m *schema.OutboxMai
 		// The connection is broken or timed out: no later mail can use it.
 		return errors.Join(s.retry(ctx, m, res, err), fmt.Errorf("send mail %d: %w", m.ID, err))
 	}
-	if reply.Code >= 500 {
+	switch {
+	case reply.Code >= 500 && rejectsSender(err, reply):
+		// The server refuses the sender or relaying itself, as for every
+		// other mail: a configuration problem, not this mail's. The mail
+		// waits, and the run stops so that no other mail fails for it.
+		return errors.Join(s.retry(ctx, m, res, err),
+			fmt.Errorf("send mail %d: the SMTP server rejects the sender or relaying: check the mail "+
+				"configuration: %w", m.ID, err))
+	case reply.Code >= 500:
 		err = s.fail(ctx, m, res, err.Error(), logText(err))
-	} else {
+	default:
 		err = s.retry(ctx, m, res, err)
 	}
 	if err != nil {
 		return err
 	}
 	return sess.reset()
+}
+
+// rejectsSender reports whether a permanent reply concerns the session
+// rather than the mail: a rejected MAIL FROM, or a policy refusal
+// (enhanced status 5.7.x, such as "relay access denied") of RCPT TO.
+func rejectsSender(err error, reply *textproto.Error) bool {
+	var cmd *commandError
+	if !errors.As(err, &cmd) {
+		return false
+	}
+	return cmd.command == "MAIL FROM" || cmd.command == "RCPT TO" && strings.HasPrefix(reply.Msg, "5.7.")
 }
 
 func noSMTPUTF8Text(recipient string, rcpt address, from string) string {

@@ -668,3 +668,26 @@ func TestAuthPlain(t *testing.T) {
 		}
 	})
 }
+
+func TestRelayDeniedStopsRun(t *testing.T) {
+	dbtest.Dialects(t, func(t *testing.T, db *bun.DB) {
+		ts := startServer(t, serverConfig{})
+		ts.set(func(ts *testServer) {
+			ts.rcptReplies = []error{&smtp.SMTPError{
+				Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}}
+		})
+		s, _ := newTestSender(t, db, ts, newClock(), nil)
+		first := enqueue(t, db, "azubi@example.de", "Prüfungstermin")
+		second := enqueue(t, db, "betrieb@example.de", "Prüfungstermin")
+
+		if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "mail configuration") {
+			t.Fatalf("Run = %v, want an error pointing at the mail configuration", err)
+		}
+		if row := outboxRow(t, db, first.ID); row.State != schema.MailPending || row.Attempts != 1 {
+			t.Errorf("refused mail: state %q, attempts %d; want pending for a retry, 1", row.State, row.Attempts)
+		}
+		if row := outboxRow(t, db, second.ID); row.State != schema.MailPending || row.Attempts != 0 {
+			t.Errorf("next mail: state %q, attempts %d; want pending and untried", row.State, row.Attempts)
+		}
+	})
+}

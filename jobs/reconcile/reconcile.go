@@ -36,6 +36,10 @@ const DefaultHoldShare = 0.10
 // ErrHeld is wrapped by the error of a run that the safety hold stopped.
 var ErrHeld = errors.New("reconcile held for an operator")
 
+// ErrInvalidDirectory reports a directory read that failed on an invalid
+// record; the run's message in reconcile_runs describes it.
+var ErrInvalidDirectory = errors.New("invalid account directory")
+
 // Options configures a [Reconciler].
 type Options struct {
 	Store  *store.Store
@@ -133,6 +137,12 @@ func (r *Reconciler) Run(ctx context.Context) error {
 		if ferr := r.store.FailReconcileRun(context.WithoutCancel(ctx), runID, res.read, err.Error(),
 			r.now()); ferr != nil {
 			err = errors.Join(err, ferr)
+		}
+		var invalid *dataError
+		if errors.As(err, &invalid) {
+			// Logs and the job's error name the run, not the record's values.
+			err = fmt.Errorf("reconcile run %d: %w: the directory holds an invalid record, "+
+				"described in reconcile_runs.message of the run", runID, ErrInvalidDirectory)
 		}
 		r.log.Error("reconcile failed", append(attrs, "error", err)...)
 		r.metrics.observeRun(schema.OutcomeFailed, duration)

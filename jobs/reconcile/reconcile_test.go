@@ -2,9 +2,11 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -360,4 +362,22 @@ func countStatus(t *testing.T, db *bun.DB, status string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestInvalidRecordKeptOutOfError(t *testing.T) {
+	dialects(t, func(t *testing.T, tdb testDB) {
+		dir := writeKonten(t, "Z-50001;lukas.mueller@example.org;UNBEKANNT;")
+		r := newTestReconciler(t, tdb.db, File{Folder: dir}, newClock())
+		err := r.Run(context.Background())
+		if !errors.Is(err, ErrInvalidDirectory) {
+			t.Fatalf("Run = %v, want ErrInvalidDirectory", err)
+		}
+		if strings.Contains(err.Error(), "lukas") {
+			t.Errorf("error %q quotes the record, which ends up in logs", err)
+		}
+		run := lastRun(t, tdb.db)
+		if !strings.Contains(run.Message, "UNBEKANNT") {
+			t.Errorf("run message %q does not describe the invalid record", run.Message)
+		}
+	})
 }

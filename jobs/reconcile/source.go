@@ -132,10 +132,10 @@ func readRecords(ctx context.Context, rd *chambercsv.Reader, c columns, loc *tim
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", FileName, err)
+			return &dataError{fmt.Errorf("read %s: %w", FileName, err)}
 		}
 		if err := parseRecord(rec, c, loc, &acc); err != nil {
-			return fmt.Errorf("read %s line %d: %w", FileName, rec.Line, err)
+			return &dataError{fmt.Errorf("read %s line %d: %w", FileName, rec.Line, err)}
 		}
 		if err := fn(&acc); err != nil {
 			return err
@@ -181,3 +181,11 @@ func parseStatus(v string) (string, error) {
 	}
 	return "", fmt.Errorf("invalid status %q: use AKTIV, EINGELADEN or GESPERRT", v)
 }
+
+// dataError is an invalid record of the directory. Its text may quote
+// personal data, such as an e-mail address, so it is stored with the run
+// for operators but kept out of logs.
+type dataError struct{ err error }
+
+func (e *dataError) Error() string { return e.err.Error() }
+func (e *dataError) Unwrap() error { return e.err }
