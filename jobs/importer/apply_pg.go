@@ -207,7 +207,7 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 
 // mergeCodes records the activation codes of the staged companies. A
 // code that a company had never been given replaces its current one.
-// inserted says that the companies were inserted into an empty table
+// inserted tells that the companies were inserted into an empty table
 // with their codes, which then only need recording.
 func mergeCodes(ctx context.Context, tx pgx.Tx, stage string, inserted bool, now time.Time) error {
 	q := `WITH fresh AS (

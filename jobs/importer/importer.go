@@ -86,14 +86,14 @@ type Result struct {
 	ExportType string
 	Created    time.Time
 	Outcome    string // one of the schema.Outcome* constants
-	Reason     string // why a package was rejected or held
+	Reason     string // the cause of a rejection, a hold or a failure
 	Incomplete bool   // rejected because files are missing or do not match the control file
 	Files      []FileResult
 	Rejections []Rejection
 	Duration   time.Duration
 }
 
-// Request says what to import and how.
+// Request is one import: the package and how to treat it.
 type Request struct {
 	Path     string
 	DryRun   bool     // validate and report only, change nothing

@@ -246,7 +246,7 @@ func (p *plan) collect(applied bool) {
 	}
 	if !applied {
 		for i, fs := range p.files {
-			// A dry run knows the records it would insert, not those it
+			// A dry run counts the records it would insert, not those it
 			// would change, which only the apply compares.
 			p.res.Files[i].Inserted, p.res.Files[i].Changed = 0, 0
 			if p.dryRun {

@@ -32,7 +32,7 @@ func (r Rejection) String() string {
 	return fmt.Sprintf("%s line %d column %s: %s", r.File, r.Line, r.Column, r.Reason)
 }
 
-// fileState is what the import learns about one data file.
+// fileState is the import's record of one data file: its counts, rejections and ended keys.
 type fileState struct {
 	kind     *kind
 	entry    controlEntry
