@@ -12,7 +12,8 @@ import (
 	"asta/schema"
 )
 
-// fieldType is the kind of value a column holds, which decides how its text is checked and converted.
+// fieldType is the kind of value a column holds, which decides how its
+// text is checked and converted.
 type fieldType int
 
 const (
