@@ -200,6 +200,7 @@ func (im *Importer) run(ctx context.Context, req Request, res *Result) error {
 	im.log.Info("import started", "package", res.Package, "package_id", short(ctl.id), "run_id", res.RunID,
 		"export_type", ctl.exportType)
 
+	im.opts.Metrics.startRun()
 	p := &plan{im: im, src: src, ctl: ctl, res: res, confirmed: confirmed, dryRun: req.DryRun, progress: req.Progress}
 	if schema.IsPostgres(im.opts.DB) {
 		err = p.runPostgres(ctx)

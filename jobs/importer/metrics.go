@@ -83,6 +83,18 @@ func (m *Metrics) RestoreLastSuccess(ctx context.Context, db bun.IDB) error {
 	return nil
 }
 
+// startRun clears the progress of the previous import, whose files this
+// package may not have.
+func (m *Metrics) startRun() {
+	if m == nil {
+		return
+	}
+	for _, k := range kinds {
+		m.done.WithLabelValues(k.file).Set(0)
+		m.expected.WithLabelValues(k.file).Set(0)
+	}
+}
+
 func (m *Metrics) startFile(file string, expected int64) {
 	if m == nil {
 		return

@@ -72,8 +72,9 @@ func (d dirSource) names() ([]string, error) {
 func (d dirSource) close() error { return nil }
 
 type zipSource struct {
-	zr    *zip.ReadCloser
-	files map[string]*zip.File
+	zr     *zip.ReadCloser
+	files  map[string]*zip.File
+	nested string // a control file in a folder of the zip, if any
 }
 
 func openZip(path string) (*zipSource, error) {
@@ -84,6 +85,9 @@ func openZip(path string) (*zipSource, error) {
 	zs := &zipSource{zr: zr, files: make(map[string]*zip.File)}
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || strings.Contains(f.Name, "/") {
+			if strings.HasSuffix(f.Name, "/"+ControlFile) && zs.nested == "" {
+				zs.nested = f.Name
+			}
 			continue // only files at the top level belong to the package
 		}
 		zs.files[f.Name] = f
@@ -142,6 +146,10 @@ type control struct {
 // readControl reads and checks the control file.
 func readControl(src source, enc chambercsv.Encoding, loc *time.Location) (*control, error) {
 	b, err := readAll(src, ControlFile)
+	if zs, ok := src.(*zipSource); ok && errors.Is(err, fs.ErrNotExist) && zs.nested != "" {
+		return nil, fmt.Errorf("%w: the zip file holds %s, not %s at its top level: zip the files themselves, "+
+			"not their folder", errRejected, zs.nested, ControlFile)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: control file %s is missing", errIncomplete, ControlFile)
 	}
