@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -953,5 +954,49 @@ func TestImportRejectsSymlinkInPackage(t *testing.T) {
 	}
 	if res.Outcome != schema.OutcomeRejected || !strings.Contains(res.Reason, "berufe.csv is L") {
 		t.Errorf("outcome %s (%s), want rejected naming the link", res.Outcome, res.Reason)
+	}
+}
+
+// TestConcurrentImportsKeepNewerState runs an older full export and a
+// newer delta at once, as astad import beside astad serve may: whatever
+// the order, the newer package's values must win.
+func TestConcurrentImportsKeepNewerState(t *testing.T) {
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, dsn string) {
+		concurrentImports(t, db, dsn)
+	})
+}
+
+func concurrentImports(t *testing.T, db *bun.DB, dsn string) {
+	other := dbtest.Open(t, dsn)
+	first := newTestImporter(t, db, dsn)
+	second := newTestImporter(t, other, dsn)
+	importPackageAs(t, first, basePackage().full("01.12.2026 03:00:00"), schema.OutcomeApplied)
+
+	contract := func(email string) string {
+		return "2024-000123;Z-50001;0004711;A-1001;Herr;Lukas;von der Heide;29.02.2008;" + email +
+			";0101;;01.09.2024;28.02.2027;4;N;EINGETRAGEN;"
+	}
+	for round := range 5 {
+		day := 2 + 2*round
+		older := basePackage().replace("vertraege.csv", contract(fmt.Sprintf("older%d@example.org", round)),
+			"2023-000789;Z-50004;20931;;Frau;Jana;Kowalski;03.05.2005;;0412;;01.08.2023;31.07.2025;;;BEENDET;").
+			full(fmt.Sprintf("%02d.12.2026 03:00:00", day))
+		newer := testPackage{}.with("vertraege.csv", contract(fmt.Sprintf("newer%d@example.org", round))).
+			delta(fmt.Sprintf("%02d.12.2026 03:00:00", day+1))
+		olderPath, newerPath := writePackage(t, older), writePackage(t, newer)
+
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = first.Import(context.Background(), Request{Path: olderPath}) })
+		wg.Go(func() { _, _ = second.Import(context.Background(), Request{Path: newerPath}) })
+		wg.Wait()
+
+		var email string
+		if err := db.NewSelect().Table("trainees").Column("email").Where("number = 'Z-50001'").
+			Scan(context.Background(), &email); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("newer%d@example.org", round); email != want {
+			t.Errorf("round %d: trainee e-mail %q, want the newer package's %q", round, email, want)
+		}
 	}
 }
