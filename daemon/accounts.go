@@ -17,14 +17,15 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer, e
 	fs := flag.NewFlagSet("accounts", flag.ContinueOnError)
 	config := configFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: astad accounts hold | confirm RUN_ID | discard RUN_ID [--config FILE]")
+		fmt.Fprintln(stderr, "usage: astad accounts hold | confirm [RUN_ID] | discard [RUN_ID] [--config FILE]")
+		fmt.Fprintln(stderr, "without RUN_ID, confirm and discard decide on the read held now")
 	}
 	if code, ok := parseFlags(fs, reorder(args), stderr); !ok {
 		return code
 	}
 	verb := fs.Arg(0)
 	listing := verb == "hold" && fs.NArg() == 1
-	deciding := (verb == "confirm" || verb == "discard") && fs.NArg() == 2
+	deciding := (verb == "confirm" || verb == "discard") && (fs.NArg() == 1 || fs.NArg() == 2)
 	if !listing && !deciding {
 		fs.Usage()
 		return exitUsage
@@ -51,10 +52,24 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		return exitOK
 	}
 
-	runID, err := strconv.ParseInt(fs.Arg(1), 10, 64)
-	if err != nil {
-		fmt.Fprintf(stderr, "astad accounts: invalid run id %q: see astad accounts hold\n", fs.Arg(1))
-		return exitUsage
+	// Each held run replaces the hold before it, so the id shown a tick
+	// ago may be gone: without an id, the hold waiting now is meant.
+	var runID int64
+	if fs.NArg() == 2 {
+		if runID, err = strconv.ParseInt(fs.Arg(1), 10, 64); err != nil {
+			fmt.Fprintf(stderr, "astad accounts: invalid run id %q: see astad accounts hold\n", fs.Arg(1))
+			return exitUsage
+		}
+	} else {
+		h, err := st.WaitingReconcileHold(ctx)
+		if err != nil {
+			return fail(stderr, "accounts", err)
+		}
+		if h == nil {
+			fmt.Fprintln(stderr, "astad accounts: no read of the account directory is held")
+			return exitUsage
+		}
+		runID = h.RunID
 	}
 	decide := st.ConfirmReconcileHold
 	if verb == "discard" {

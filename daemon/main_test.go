@@ -597,6 +597,7 @@ func TestRunInvalidConfiguration(t *testing.T) {
 func TestAccountsHoldCommand(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, environ []string) {
 		astad(t, environ, "accounts", "hold").check(t, exitOK)
+		astad(t, environ, "accounts", "confirm").check(t, exitUsage) // nothing held
 		astad(t, environ, "accounts", "confirm", "x").check(t, exitUsage)
 		astad(t, environ, "accounts", "confirm", "99").check(t, exitUsage)
 		astad(t, environ, "accounts").check(t, exitUsage)
@@ -622,8 +623,9 @@ func TestAccountsHoldCommand(t *testing.T) {
 		if !strings.Contains(r.stdout, "run 1 held") || !strings.Contains(r.stdout, "30 of 40") {
 			t.Errorf("accounts hold printed %q, want run 1 with 30 of 40", r.stdout)
 		}
-		astad(t, environ, "accounts", "confirm", "1").check(t, exitOK)
+		astad(t, environ, "accounts", "confirm").check(t, exitOK)         // the read held now
 		astad(t, environ, "accounts", "confirm", "1").check(t, exitUsage) // decided already
+		astad(t, environ, "accounts", "discard").check(t, exitUsage)      // nothing held any more
 	})
 }
 
