@@ -9,7 +9,7 @@
 //	astad import PATH [--dry-run] [--config FILE]
 //	astad sample --out DIR --companies N --contracts M [--seed S] [--encoding utf-8|windows-1252]
 //	astad hold list|confirm ID|discard ID [--config FILE]
-//	astad accounts hold|confirm RUN_ID|discard RUN_ID [--config FILE]
+//	astad accounts hold|confirm [RUN_ID]|discard [RUN_ID] [--config FILE]
 //	astad mail requeue-failed [--config FILE]
 //	astad bench-import [--contracts N,...]
 package main
