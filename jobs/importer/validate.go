@@ -85,6 +85,7 @@ type rowReader struct {
 	file    io.ReadCloser
 	hash    hash.Hash
 	csv     *chambercsv.Reader
+	ahead   *readAhead
 	index   []int // CSV column index of each kind column, -1 if absent
 	rec     chambercsv.Record
 	skip    []int // apply mode: rejected lines still ahead
@@ -130,25 +131,28 @@ func newRowReader(src source, fs *fileState, keys map[string]*keySet, validate b
 		rr.skip = fs.rejectedLines()
 	}
 	rr.row = make([]any, 1+len(fs.kind.columns))
+	rr.ahead = newReadAhead(rd)
 	return rr, nil
 }
 
 var fsErrNotExist = fs.ErrNotExist
 
-func (rr *rowReader) close() error { return rr.file.Close() }
+func (rr *rowReader) close() error {
+	if rr.ahead != nil {
+		rr.ahead.stop()
+	}
+	return rr.file.Close()
+}
 
 // next advances to the next record that the import takes and returns
 // false at the end of the file. The values stay valid until the next call.
 func (rr *rowReader) next() (bool, error) {
 	for {
-		err := rr.csv.Read(&rr.rec)
+		countErr, err := rr.ahead.read(&rr.rec)
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
-		var countErr error
-		if errors.Is(err, chambercsv.ErrFieldCount) {
-			countErr = err
-		} else if err != nil {
+		if err != nil {
 			return false, fmt.Errorf("%s %w", rr.fs.kind.file, err)
 		}
 		if rr.validate {
