@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bun"
 
-	"asta/jobs/importer"
+	"asta/jobs/importer/importtest"
 	"asta/jobs/mail"
 	"asta/schema"
 	"asta/schema/dbtest"
@@ -57,17 +57,7 @@ func dialects(t *testing.T, fn func(t *testing.T, tdb testDB)) {
 // P-2027-0003, not OFFEN).
 func importSample(t *testing.T, tdb testDB) {
 	t.Helper()
-	im := importer.New(importer.Options{
-		DB: tdb.db, DatabaseURL: tdb.dsn, Location: berlin,
-		RejectShare: 0.05, RejectCount: 10, HoldShare: 0.10, HoldCount: 20,
-	})
-	res, err := im.Import(context.Background(), importer.Request{Path: "../../testdata/export-small"})
-	if err != nil {
-		t.Fatalf("import export-small: %v", err)
-	}
-	if res.Outcome != schema.OutcomeApplied {
-		t.Fatalf("import export-small: outcome %s (%s), want applied", res.Outcome, res.Reason)
-	}
+	importtest.Import(t, tdb.db, tdb.dsn, "../../testdata/export-small")
 }
 
 // setService sets the notification settings of company ident.
