@@ -21,10 +21,11 @@ import (
 )
 
 // benchImport measures the import of generated packages against its
-// references and prints each figure with its ratio: the first import and
-// a re-import with 1 % of the contracts changed on PostgreSQL against
-// psql's \copy of the same files, the first import on SQLite against a
-// bare prepared-statement insert loop, and the peak RSS of astad import.
+// references and prints each figure with its ratio. On PostgreSQL the
+// first import and a re-import with 1 % of the contracts changed are
+// compared with psql's \copy of the same files. On SQLite the first
+// import is compared with a bare prepared-statement insert loop. It also
+// prints the peak RSS of astad import.
 func benchImport(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
 	fs := flag.NewFlagSet("bench-import", flag.ContinueOnError)
 	sizes := fs.String("contracts", "100000,1000000", "comma-separated package sizes in contracts")
@@ -105,8 +106,8 @@ func (b *bench) run(n int) error {
 	fmt.Fprintf(b.out, "== %d contracts (%d companies)\n", n, max(n/10, 10))
 
 	// Each round measures the reference and both imports after a
-	// checkpoint, so that the WAL one step wrote does not slow the next;
-	// the medians of the rounds are reported.
+	// checkpoint, so that the WAL one step wrote does not slow the next.
+	// The medians of the rounds are reported.
 	var refs, firsts, agains []measurement
 	for range b.rounds {
 		ref, first, again, err := b.postgresRound(base, changed)

@@ -16,7 +16,7 @@ import (
 	"asta/schema"
 )
 
-// bareTable says how the bare insert loop maps one file to a table:
+// bareTable is the mapping of one file to a table in the bare insert loop:
 // pairs of CSV column and database column, with a conversion each.
 type bareTable struct {
 	file, table string

@@ -38,7 +38,7 @@ const (
 
 // defaultMemoryLimit is the soft memory limit of astad unless GOMEMLIMIT
 // sets another. An import's live heap is mostly its key sets, about
-// 65 MB for a package of 1,000,000 contracts; without a limit the garbage
+// 65 MB for a package of 1,000,000 contracts. Without a limit the garbage
 // collector lets the heap grow to twice the live data.
 const defaultMemoryLimit = 110 << 20
 
@@ -103,7 +103,7 @@ commands:
 Run astad COMMAND -h for the flags of a command.
 `
 
-// newLogger returns the logger that the configuration asks for.
+// newLogger returns a logger with the configured level and format.
 func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(level)) // validated with the configuration

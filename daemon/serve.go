@@ -111,7 +111,7 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	return errors.Join(schedErr, shutdownErr)
 }
 
-// ready reports whether the database answers and has every migration.
+// ready reports whether the database is reachable and has every migration.
 func (e *env) ready(ctx context.Context) error {
 	if err := e.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("database unreachable: %w", err)

@@ -40,12 +40,12 @@ func New(opts Options) *fiber.App {
 	return app
 }
 
-// healthz answers while the process serves requests.
+// healthz returns 200 while the process serves requests.
 func healthz(c *fiber.Ctx) error {
 	return c.SendString("ok\n")
 }
 
-// readyz answers 200 when the database is reachable and migrated, and 503
+// readyz returns 200 when the database is reachable and migrated, and 503
 // with the reason otherwise.
 func readyz(ready Readiness) fiber.Handler {
 	return func(c *fiber.Ctx) error {

@@ -171,8 +171,8 @@ type ImportRunFile struct {
 	Rejected int64
 }
 
-// RejectedRecord is a record that an import did not take, with where it
-// stands and why.
+// RejectedRecord is a record that an import did not take, with its
+// position in the file and the reason.
 type RejectedRecord struct {
 	bun.BaseModel `bun:"table:rejected_records"`
 

@@ -10,7 +10,7 @@ import (
 // instances, and returns the function that releases it. ok is false,
 // with no error, when another instance holds it. On PostgreSQL the lock
 // is an advisory lock held by a connection of its own, so it is released
-// also when the instance dies; on SQLite, which one process owns, it is
+// also when the instance dies. On SQLite, which one process owns, it is
 // always granted.
 func (s *Store) LockJob(ctx context.Context, job string) (unlock func(), ok bool, err error) {
 	if !s.Postgres() {

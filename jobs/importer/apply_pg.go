@@ -207,8 +207,8 @@ func (p *plan) mergePostgres(ctx context.Context, tx pgx.Tx, fs *fileState, now 
 
 // mergeCodes records the activation codes of the staged companies. A
 // code that a company had never been given replaces its current one.
-// inserted tells that the companies were inserted into an empty table
-// with their codes, which then only need recording.
+// With inserted set, the companies went into an empty table with their
+// codes, which then only need recording.
 func mergeCodes(ctx context.Context, tx pgx.Tx, stage string, inserted bool, now time.Time) error {
 	q := `WITH fresh AS (
 			INSERT INTO activation_codes (company_ident, code_hash, created_at)

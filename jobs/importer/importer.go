@@ -119,7 +119,7 @@ var (
 // Import imports the package at path. With dryRun set it validates the
 // package and reports what an import would do, changing nothing. The
 // error is non-nil only when the import failed for a cause other than
-// the package, such as the database; the Result then has outcome failed.
+// the package, such as the database. The Result then has outcome failed.
 func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	start := im.opts.Now()
 	res := &Result{Package: packageName(req.Path)}

@@ -210,8 +210,8 @@ func (c *column) convert(v string) (any, *fieldError) {
 	case fCode:
 		code := NormalizeActivationCode(v)
 		if code == "" || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
-			// The value stays out of the report, because an activation code
-			// is shown to nobody.
+			// The value stays out of the report, because no user may see an
+			// activation code.
 			return nil, &fieldError{c.csv, "", "invalid activation code: want letters and digits in groups such as K7QM-2XHD-9PLA"}
 		}
 		return HashActivationCode(code), nil

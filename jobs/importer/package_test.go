@@ -86,7 +86,7 @@ func TestImportBrokenPackage(t *testing.T) {
 				return p
 			},
 			want: schema.OutcomeRejected, incomplete: true,
-			reason: "pruefungen.csv holds 1 records, steuerung.csv says 2",
+			reason: "pruefungen.csv contains 1 records, but steuerung.csv lists 2",
 		},
 		{
 			name: "count too low",
@@ -96,7 +96,7 @@ func TestImportBrokenPackage(t *testing.T) {
 				return p
 			},
 			want: schema.OutcomeRejected, incomplete: true,
-			reason: "betriebe.csv holds 3 records, steuerung.csv says 2",
+			reason: "betriebe.csv contains 3 records, but steuerung.csv lists 2",
 		},
 		{
 			name: "checksum mismatch",

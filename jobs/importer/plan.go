@@ -61,7 +61,7 @@ func (p *plan) prepareFiles(ctx context.Context) error {
 }
 
 // keyScanner runs a query that returns a key and a boolean per row and
-// calls fn for each; the key's bytes are valid only during the call.
+// calls fn for each. The key's bytes are valid only during the call.
 type keyScanner func(ctx context.Context, query string, fn func(key []byte, current bool)) error
 
 // scanKeysSQL is the keyScanner on the database/sql handle.

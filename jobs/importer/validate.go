@@ -75,7 +75,7 @@ func (fs *fileState) addRejection(r Rejection) {
 
 // rowReader reads one data file and yields the database values of its
 // records. In validation mode it checks every record, records rejections
-// and fills the key sets; in apply mode it skips the lines rejected
+// and fills the key sets. In apply mode it skips the lines rejected
 // before and trusts the rest.
 type rowReader struct {
 	fs       *fileState
@@ -357,7 +357,7 @@ func (rr *rowReader) verify() error {
 	}
 	e := rr.fs.entry
 	if e.sha256 != "" && sum != e.sha256 {
-		return fmt.Errorf("%w: %s has SHA-256 %s, %s says %s", errIncomplete, e.file, sum, ControlFile, e.sha256)
+		return fmt.Errorf("%w: %s has SHA-256 %s, but %s lists %s", errIncomplete, e.file, sum, ControlFile, e.sha256)
 	}
 	if !rr.validate {
 		if sum != rr.fs.sum || rr.applied != rr.fs.records {
@@ -367,7 +367,7 @@ func (rr *rowReader) verify() error {
 	}
 	rr.fs.sum = sum
 	if rr.fs.records != e.records {
-		return fmt.Errorf("%w: %s holds %d records, %s says %d", errIncomplete, e.file, rr.fs.records, ControlFile, e.records)
+		return fmt.Errorf("%w: %s contains %d records, but %s lists %d", errIncomplete, e.file, rr.fs.records, ControlFile, e.records)
 	}
 	return nil
 }
@@ -392,7 +392,7 @@ func scanFile(ctx context.Context, src source, fs *fileState, enc chambercsv.Enc
 		return fmt.Errorf("%w: %s was cut short: its last line has no line end", errIncomplete, fs.kind.file)
 	}
 	if fs.entry.sha256 != "" && res.SHA256 != fs.entry.sha256 {
-		return fmt.Errorf("%w: %s has SHA-256 %s, %s says %s", errIncomplete, fs.kind.file, res.SHA256,
+		return fmt.Errorf("%w: %s has SHA-256 %s, but %s lists %s", errIncomplete, fs.kind.file, res.SHA256,
 			ControlFile, fs.entry.sha256)
 	}
 	fs.enc = enc

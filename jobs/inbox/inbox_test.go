@@ -382,7 +382,7 @@ func TestInboxIncompletePackage(t *testing.T) {
 					return strings.Replace(s, ";vertraege.csv;100;", ";vertraege.csv;101;", 1)
 				})
 			},
-			mention: "vertraege.csv holds 100 records, steuerung.csv says 101",
+			mention: "vertraege.csv contains 100 records, but steuerung.csv lists 101",
 		},
 		{
 			name: "data file missing",
@@ -686,8 +686,8 @@ func TestInboxIncompleteBlocksNewerPackages(t *testing.T) {
 
 		runInbox(t, newInbox(t, tdb, dir, nil))
 
-		// The older package knows its creation time, so the newer one
-		// waits: applied first, it would make the older one stale.
+		// The older package's creation time is known, so the newer one
+		// waits. Applied first, it would make the older one stale.
 		checkEntries(t, dir, "a-in-transfer", "b-complete")
 		checkRuns(t, tdb.db)
 	})

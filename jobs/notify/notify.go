@@ -1,11 +1,11 @@
 // Package notify queues mails that notify training companies of the exam
 // registrations waiting for their confirmation.
 //
-// [Notifier.Run], called by the scheduler, writes to each company that has
-// online registration on and a notification address one digest mail that
-// lists its open registrations not yet announced, and one that lists the
-// open registrations whose deadline is at most [Options.ReminderDays]
-// days away. A registration is listed at most once for each reason
+// [Notifier.Run] is called by the scheduler. It writes to each company
+// that has online registration on and a notification address one digest
+// mail that lists its open registrations not yet announced. A second
+// digest lists the open registrations whose deadline is at most
+// [Options.ReminderDays] days away. A registration is listed at most once for each reason
 // (announce, remind): the decision is a row of exam_notifications, written
 // in the transaction that queues the mail in the outbox, and a decision
 // that another run recorded first, on this instance or another, is left
