@@ -131,9 +131,11 @@ func Load(path string, environ []string) (Config, error) {
 			return cfg, fmt.Errorf("config file %s: %w", path, nameOptions(b, err))
 		}
 	}
+
 	if err := cfg.applyEnv(environ); err != nil {
 		return cfg, err
 	}
+
 	if err := cfg.Validate(); err != nil {
 		if path != "" {
 			return cfg, fmt.Errorf("config file %s: %w", path, err)
@@ -177,6 +179,7 @@ func collectOptions(n *yaml.Node, prefix string, options map[int]string) {
 		}
 		return
 	}
+
 	if n.Kind != yaml.MappingNode {
 		return
 	}
@@ -287,9 +290,11 @@ func (c *Config) Validate() error {
 	if c.Database == "" {
 		return errors.New("database is empty: set a postgres:// URL or a SQLite file path")
 	}
+
 	if c.Listen == "" {
 		return errors.New("listen is empty: set an address such as 127.0.0.1:8080")
 	}
+
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return fmt.Errorf("timezone %q is unknown: use an IANA name such as Europe/Berlin", c.Timezone)
 	}
@@ -297,28 +302,36 @@ func (c *Config) Validate() error {
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("log_level %q is invalid: use debug, info, warn or error", c.LogLevel)
 	}
+
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log_format %q is invalid: use text or json", c.LogFormat)
 	}
+
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown_timeout %s must be positive", c.ShutdownTimeout)
 	}
+
 	if u, err := url.Parse(c.PanelURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("panel_url %q is invalid: use the address users open, such as https://portal.example.org",
 			c.PanelURL)
 	}
+
 	if err := c.Import.validate(c.Location()); err != nil {
 		return err
 	}
+
 	if err := c.Mail.validate(c.Location()); err != nil {
 		return err
 	}
+
 	if err := c.Reconcile.validate(c.Location()); err != nil {
 		return err
 	}
+
 	if _, err := scheduler.Parse(c.Notify.Schedule, c.Location()); err != nil {
 		return fmt.Errorf("notify.schedule %q is invalid: %w", c.Notify.Schedule, err)
 	}
+
 	if c.Notify.ReminderDays < 1 {
 		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
 	}
@@ -331,21 +344,27 @@ func (m *Mail) validate(loc *time.Location) error {
 	default:
 		return fmt.Errorf("mail.tls %q is invalid: use starttls, tls or none", m.TLS)
 	}
+
 	if m.Port < 0 || m.Port > 65535 {
 		return fmt.Errorf("mail.port %d is invalid", m.Port)
 	}
+
 	if strings.TrimSpace(m.FromName) == "" {
 		return errors.New("mail.from_name is empty: set the name that mails are signed with, such as the chamber's")
 	}
+
 	if m.Host != "" && !strings.Contains(m.From, "@") {
 		return fmt.Errorf("mail.from %q is invalid: set the sender address, such as ausbildung@kammer.de", m.From)
 	}
+
 	if _, err := scheduler.Parse(m.Schedule, loc); err != nil {
 		return fmt.Errorf("mail.schedule %q is invalid: %w", m.Schedule, err)
 	}
+
 	if !(m.Rate >= 0) {
 		return fmt.Errorf("mail.rate %v must not be negative: 0 sends without limit", m.Rate)
 	}
+
 	if m.ConnectTimeout <= 0 || m.SendTimeout <= 0 {
 		return errors.New("mail.connect_timeout and mail.send_timeout must be positive")
 	}
@@ -369,12 +388,15 @@ func (r *Reconcile) validate(loc *time.Location) error {
 	default:
 		return fmt.Errorf("reconcile.source %q is invalid: use none, csv or scim", r.Source)
 	}
+
 	if _, err := scheduler.Parse(r.Schedule, loc); err != nil {
 		return fmt.Errorf("reconcile.schedule %q is invalid: %w", r.Schedule, err)
 	}
+
 	if !(r.HoldShare >= 0 && r.HoldShare <= 1) {
 		return fmt.Errorf("reconcile.hold_share %v must be between 0 and 1", r.HoldShare)
 	}
+
 	if r.Timeout <= 0 {
 		return fmt.Errorf("reconcile.timeout %s must be positive", r.Timeout)
 	}
@@ -390,24 +412,31 @@ func (im *Import) validate(loc *time.Location) error {
 	if _, err := scheduler.Parse(im.Schedule, loc); err != nil {
 		return fmt.Errorf("import.schedule %q is invalid: %w", im.Schedule, err)
 	}
+
 	if _, err := chambercsv.ParseEncoding(im.Encoding); err != nil {
 		return fmt.Errorf("import.encoding: %w", err)
 	}
+
 	if im.IncompleteAfter <= 0 {
 		return fmt.Errorf("import.incomplete_after %s must be positive", im.IncompleteAfter)
 	}
+
 	if !(im.RejectShare >= 0 && im.RejectShare <= 1) { // also rejects NaN
 		return fmt.Errorf("import.reject_share %v must be between 0 and 1", im.RejectShare)
 	}
+
 	if !(im.HoldShare >= 0 && im.HoldShare <= 1) {
 		return fmt.Errorf("import.hold_share %v must be between 0 and 1", im.HoldShare)
 	}
+
 	if im.RejectCount < 0 {
 		return fmt.Errorf("import.reject_count %d must not be negative", im.RejectCount)
 	}
+
 	if im.HoldCount < 0 {
 		return fmt.Errorf("import.hold_count %d must not be negative", im.HoldCount)
 	}
+
 	if im.MaxAhead < 0 {
 		return fmt.Errorf("import.max_ahead %s must not be negative: use 0 to accept any creation time", im.MaxAhead)
 	}
