@@ -34,6 +34,7 @@ type Config struct {
 	Mail            Mail          `yaml:"mail"`
 	Reconcile       Reconcile     `yaml:"reconcile"`
 	Notify          Notify        `yaml:"notify"`
+	Panel           Panel         `yaml:"panel"`
 }
 
 // Mail configures the SMTP server that the outbox's mails go to.
@@ -101,6 +102,11 @@ func Default() Config {
 			HoldShare: 0.10,
 		},
 		Notify: Notify{Schedule: "0 7 * * *", ReminderDays: 7},
+		Panel: Panel{
+			TrustedProxies: []string{},
+			SessionIdle:    30 * time.Minute, SessionMax: 12 * time.Hour, PurgeUnconfirmedAfter: 7 * 24 * time.Hour,
+			PurgeSchedule: "40 * * * *",
+		},
 		Import: Import{
 			Inbox:           "data/inbox",
 			Schedule:        "*/5 * * * *",
@@ -227,6 +233,13 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_RECONCILE_HOLD_SHARE":    floatEnv(func(c *Config) *float64 { return &c.Reconcile.HoldShare }),
 	"ASTA_NOTIFY_SCHEDULE":         func(c *Config, v string) error { c.Notify.Schedule = v; return nil },
 	"ASTA_NOTIFY_REMINDER_DAYS":    intEnv(func(c *Config) *int { return &c.Notify.ReminderDays }),
+	"ASTA_PANEL_TRUSTED_PROXIES":   listEnv(func(c *Config) *[]string { return &c.Panel.TrustedProxies }),
+	"ASTA_PANEL_SESSION_IDLE":      durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionIdle }),
+	"ASTA_PANEL_SESSION_MAX":       durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionMax }),
+	"ASTA_PANEL_PURGE_UNCONFIRMED_AFTER": durationEnv(func(c *Config) *time.Duration {
+		return &c.Panel.PurgeUnconfirmedAfter
+	}),
+	"ASTA_PANEL_PURGE_SCHEDULE": func(c *Config, v string) error { c.Panel.PurgeSchedule = v; return nil },
 }
 
 // envIgnored lists ASTA_* variables that are not options: the config
@@ -335,7 +348,7 @@ func (c *Config) Validate() error {
 	if c.Notify.ReminderDays < 1 {
 		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
 	}
-	return nil
+	return c.Panel.validate(c.Location())
 }
 
 func (m *Mail) validate(loc *time.Location) error {

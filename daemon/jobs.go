@@ -6,12 +6,13 @@ import (
 	"asta/jobs/mail"
 	"asta/jobs/notify"
 	"asta/jobs/reconcile"
+	"asta/jobs/retention"
 	"asta/jobs/scheduler"
 	"asta/store"
 )
 
-// addJobs adds the jobs beside the import: notify always, the mail
-// sender and the reconcile job where the configuration turns them on.
+// addJobs adds the jobs beside the import: notify and purge always, the
+// mail sender and the reconcile job where the configuration turns them on.
 func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) error {
 	st := store.New(e.db)
 
@@ -23,6 +24,14 @@ func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) err
 		return err
 	}
 	if err := sched.Add(scheduler.Job{Name: "notify", Spec: e.cfg.Notify.Schedule, Run: n.Run}); err != nil {
+		return err
+	}
+
+	purge := retention.New(retention.Options{
+		Store: st, Logger: e.log, SessionIdle: e.cfg.Panel.SessionIdle,
+		UnconfirmedAfter: e.cfg.Panel.PurgeUnconfirmedAfter,
+	})
+	if err := sched.Add(scheduler.Job{Name: "purge", Spec: e.cfg.Panel.PurgeSchedule, Run: purge.Run}); err != nil {
 		return err
 	}
 

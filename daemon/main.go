@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		"hold":         holdCmd,
 		"accounts":     accountsCmd,
 		"mail":         mailCmd,
+		"operator":     operatorCmd,
 		"bench-import": benchImport,
 	}
 	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 	}
 	fn, ok := commands[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail or bench-import\n", cmd)
+		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail, operator or bench-import\n", cmd)
 		return exitUsage
 	}
 	return fn(ctx, args, stdout, stderr, environ)
@@ -97,6 +98,7 @@ commands:
   hold          list, confirm or discard a package stopped by the safety hold
   accounts      show, confirm or discard a held read of the account directory
   mail          requeue the mails that failed for good
+  operator      add a chamber operator and print the link that sets the password
   bench-import  measure the import against its references
   help          print this text
 

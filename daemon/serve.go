@@ -80,11 +80,19 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 		}
 	}
 
+	app, err := panel.New(ctx, panel.Options{
+		Store: store.New(e.db), Gatherer: reg, Registerer: reg, Logger: e.log, Ready: e.ready,
+		BaseURL: e.cfg.PanelURL, TrustedProxies: e.cfg.Panel.Proxies(),
+		SessionIdle: e.cfg.Panel.SessionIdle, SessionMax: e.cfg.Panel.SessionMax,
+		MailQueued: func() { _ = sched.Trigger("mail") }, // no mail job: the mail waits in the outbox
+	})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set listen or ASTA_LISTEN to a free address)", e.cfg.Listen, err)
 	}
-	app := panel.New(panel.Options{Gatherer: reg, Logger: e.log, Ready: e.ready})
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	e.log.Info("astad started", "listen", ln.Addr().String(), "database", schema.Redact(e.cfg.Database),

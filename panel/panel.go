@@ -1,68 +1,124 @@
-// Package panel serves astad's HTTP interface: for now the operations
-// endpoints /healthz, /readyz and /metrics.
+// Package panel serves astad's web panel for training companies and
+// chamber operators (German, server-rendered with html/template and htmx)
+// and the operations endpoints /healthz, /readyz and /metrics.
+//
+// Every state-changing request carries a CSRF token; sessions, rate-limit
+// counters and keys live in the database, so several instances can serve
+// the same users.
 package panel
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"asta/panel/credential"
+	"asta/store"
 )
 
 // Readiness reports whether the database is reachable and migrated.
 type Readiness func(ctx context.Context) error
 
-// Options configures the panel.
-type Options struct {
-	Gatherer prometheus.Gatherer
-	Ready    Readiness
-	Logger   *slog.Logger
+// Hasher hashes and checks passwords. Dummy spends the work of one check
+// without a stored hash, so that an unknown address costs as much as a
+// known one.
+type Hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, encoded, password string) (bool, error)
+	Dummy(ctx context.Context, password string) error
 }
 
-// New returns the Fiber app with every route of the panel.
-func New(opts Options) *fiber.App {
+// Options configures the panel. Store, Logger, Gatherer, Registerer and
+// BaseURL are required.
+type Options struct {
+	Store      *store.Store
+	Gatherer   prometheus.Gatherer
+	Registerer prometheus.Registerer
+	Ready      Readiness
+	Logger     *slog.Logger
+
+	// BaseURL is the address users open; mails link to it.
+	BaseURL string
+	// TrustedProxies are the proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed.
+	TrustedProxies []netip.Prefix
+	// SessionIdle and SessionMax end a session after a time without
+	// requests and after a time since sign-in.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+
+	// Hasher defaults to argon2id; tests count its calls.
+	Hasher Hasher
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// MailQueued, when set, is called after a mail was queued, so that
+	// the sender can deliver it soon.
+	MailQueued func()
+}
+
+// Server holds what the handlers of the panel share.
+type Server struct {
+	opts    Options
+	store   *store.Store
+	log     *slog.Logger
+	hasher  Hasher
+	now     func() time.Time
+	pages   map[string]*template.Template
+	csrfKey []byte
+	metrics *metrics
+}
+
+// New returns the Fiber app with every route of the panel. It reads the
+// panel's keys from the database, creating them on first start, and parses
+// every template, so that a broken one stops the start.
+func New(ctx context.Context, opts Options) (*fiber.App, error) {
+	if opts.Store == nil || opts.Logger == nil || opts.Gatherer == nil || opts.Registerer == nil {
+		return nil, errors.New("panel: store, logger, gatherer and registerer are required")
+	}
+	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, hasher: opts.Hasher, now: opts.Now}
+	if s.hasher == nil {
+		h, err := credential.NewHasher(credential.HasherOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("panel: %w", err)
+		}
+		s.hasher = h
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.csrfKey, err = opts.Store.PanelKey(ctx, "csrf"); err != nil {
+		return nil, fmt.Errorf("panel: %w", err)
+	}
+	if s.metrics, err = newMetrics(opts.Registerer); err != nil {
+		return nil, fmt.Errorf("panel: %w", err)
+	}
+	return s.app(), nil
+}
+
+// app builds the Fiber app: settings, middleware and the route table.
+func (s *Server) app() *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		BodyLimit:             64 << 10,
+		ErrorHandler:          s.handleError,
 	})
-
-	metrics := promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorLog: slogAdapter{opts.Logger}})
-	app.Get("/healthz", healthz)
-	app.Get("/readyz", readyz(opts.Ready))
-	app.Get("/metrics", adaptor.HTTPHandler(metrics))
+	app.Use(s.observe, s.secureHeaders)
+	s.routes(app)
+	app.Use(s.notFound)
 	return app
-}
-
-// healthz returns 200 while the process serves requests.
-func healthz(c *fiber.Ctx) error {
-	return c.SendString("ok\n")
-}
-
-// readyz returns 200 when the database is reachable and migrated, and 503
-// with the reason otherwise.
-func readyz(ready Readiness) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
-		defer cancel()
-		if err := ready(ctx); err != nil {
-			return c.Status(fiber.StatusServiceUnavailable).SendString("not ready: " + err.Error() + "\n")
-		}
-		return c.SendString("ready\n")
-	}
-}
-
-// slogAdapter passes promhttp's error messages to slog.
-type slogAdapter struct{ log *slog.Logger }
-
-func (a slogAdapter) Println(v ...any) {
-	if a.log != nil {
-		a.log.Error("serve metrics", "error", fmt.Sprint(v...))
-	}
 }

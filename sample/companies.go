@@ -199,6 +199,10 @@ func (g *generator) company(i int) company {
 	return c
 }
 
+// DemoActivationCode is the activation code of the first company of every
+// generated package, so that the demo can be tried without the letter.
+const DemoActivationCode = "K7QM-2XHD-9PLA"
+
 // showcaseCompanies overwrite fields of the first companies, so that every
 // package with at least five companies contains each hard case. These are
 // all umlauts, ß, the en dash, the euro sign, and quoted fields with a
@@ -208,6 +212,7 @@ var showcaseCompanies = []func(c *company){
 		c.name1, c.name2 = "Müller & Söhne Feinmechanik GmbH", ""
 		c.street, c.postcode, c.town = "Königsbrücker Str. 12", "01099", "Dresden"
 		c.phone = "0351 4711000"
+		c.code = DemoActivationCode
 	},
 	func(c *company) {
 		c.name1, c.name2 = "Müller & Söhne Feinmechanik GmbH", "Niederlassung Süd; Lager"

@@ -30,15 +30,15 @@ func NewMessageID(domain string) string {
 }
 
 // EnqueueMail inserts m into the outbox as a pending mail due now, on db,
-// which may be a transaction of the caller, or on the store's database if
-// db is nil. It sets m's ID, State, Attempts, NextAttemptAt and CreatedAt,
-// and MessageID if empty.
+// which may be a transaction of the caller, or, if db is nil, on the
+// store's transaction (see [Store.InTx]) or database. It sets m's ID,
+// State, Attempts, NextAttemptAt and CreatedAt, and MessageID if empty.
 //
 // inserted is false, with no error, when a mail with m's DedupKey exists:
 // then m is left unsent and its ID is zero.
 func (s *Store) EnqueueMail(ctx context.Context, db bun.IDB, m *schema.OutboxMail) (inserted bool, err error) {
 	if db == nil {
-		db = s.db
+		db = s.q()
 	}
 	if m.MessageID == "" {
 		m.MessageID = NewMessageID(DefaultMessageIDDomain)

@@ -13,6 +13,7 @@ import (
 // use.
 type Store struct {
 	db *bun.DB
+	tx bun.IDB // set by InTx
 }
 
 // New returns a Store on db.

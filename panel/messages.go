@@ -1,0 +1,224 @@
+package panel
+
+import "fmt"
+
+// msg returns the German text of the catalogue key, formatted with args
+// where the text has verbs. An unknown key returns the key itself; a test
+// checks that every key the templates and handlers use is here.
+func msg(key string, args ...any) string {
+	text, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(text, args...)
+	}
+	return text
+}
+
+// messages is the panel's German message catalogue: every text that users
+// see, in pages and in mails. A key ending in ".hint" holds the help text
+// of the form field with the key before it.
+var messages = map[string]string{
+	"app.name":    "Ausbildungsportal",
+	"nav.skip":    "Zum Inhalt springen",
+	"nav.label":   "Hauptnavigation",
+	"nav.start":   "Start",
+	"nav.console": "Konsole",
+	"nav.account": "Mein Konto",
+	"nav.signout": "Abmelden",
+
+	"role.admin":     "Administrator",
+	"role.verwalter": "Verwalter",
+	"role.ausbilder": "Ausbilder",
+
+	"form.email":            "E-Mail-Adresse",
+	"form.password":         "Passwort",
+	"form.email_invalid":    "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@betrieb.de.",
+	"form.name_missing":     "Bitte geben Sie Ihren Namen ein.",
+	"form.name_too_long":    "Der Name darf höchstens 200 Zeichen lang sein.",
+	"form.password_short":   "Das Passwort muss mindestens 12 Zeichen lang sein.",
+	"form.password_long":    "Das Passwort darf höchstens 256 Zeichen lang sein.",
+	"form.password_common":  "Dieses Passwort ist zu verbreitet und leicht zu erraten. Bitte wählen Sie ein anderes.",
+	"form.password_context": "Das Passwort darf nicht Ihren Namen oder Ihre E-Mail-Adresse enthalten.",
+	"form.password_invalid": "Dieses Passwort kann nicht verwendet werden. Bitte wählen Sie ein anderes.",
+	"form.rate_limited":     "Zu viele Versuche. Bitte warten Sie %d Minuten und versuchen Sie es dann erneut.",
+
+	"register.title":         "Registrieren",
+	"register.intro":         "Legen Sie ein Konto an. Danach schalten Sie Ihren Ausbildungsbetrieb mit der Identnummer und dem Aktivierungscode aus dem Brief Ihrer Kammer frei.",
+	"register.name":          "Ihr Name",
+	"register.password":      "Neues Passwort",
+	"register.password.hint": "Mindestens 12 Zeichen. Ein Satz aus mehreren Wörtern ist leicht zu merken und schwer zu erraten.",
+	"register.submit":        "Konto anlegen",
+	"register.have_account":  "Sie haben schon ein Konto?",
+	"register.sent_title":    "Bitte bestätigen Sie Ihre E-Mail-Adresse",
+	"register.sent":          "Wir haben eine E-Mail an %s geschickt. Sie enthält einen Link, mit dem Sie Ihre Adresse bestätigen. Der Link gilt 24 Stunden.",
+	"register.sent_hint":     "Keine E-Mail erhalten? Sehen Sie bitte auch im Spam-Ordner nach.",
+
+	"confirm.title":      "E-Mail-Adresse bestätigen",
+	"confirm.intro":      "Bitte bestätigen Sie Ihre E-Mail-Adresse mit einem Klick auf die Schaltfläche.",
+	"confirm.submit":     "Adresse bestätigen",
+	"confirm.done":       "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.",
+	"confirm.resend":     "Neuen Link senden",
+	"confirm.resent":     "Wir haben Ihnen einen neuen Link geschickt. Er gilt 24 Stunden.",
+	"confirm.used":       "Dieser Link wurde bereits verwendet. Ihre Adresse ist bestätigt.",
+	"link.expired":       "Dieser Link ist abgelaufen.",
+	"link.used":          "Dieser Link wurde bereits verwendet.",
+	"link.unknown":       "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig aus der E-Mail übernommen haben.",
+	"signin.title":       "Anmelden",
+	"signin.submit":      "Anmelden",
+	"signin.no_account":  "Noch kein Konto?",
+	"signin.wrong":       "E-Mail-Adresse oder Passwort ist falsch.",
+	"signin.unconfirmed": "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Link aus unserer E-Mail. Ist der Link abgelaufen, können Sie sich erneut registrieren.",
+	"signin.signed_out":  "Sie sind abgemeldet.",
+
+	"forgot.title":  "Passwort vergessen",
+	"forgot.intro":  "Geben Sie die E-Mail-Adresse Ihres Kontos ein. Wir schicken Ihnen einen Link, mit dem Sie ein neues Passwort festlegen.",
+	"forgot.submit": "Link anfordern",
+	"forgot.sent":   "Wir haben eine E-Mail an %s geschickt. Der Link darin gilt eine Stunde.",
+	"reset.title":   "Neues Passwort festlegen",
+	"reset.submit":  "Passwort speichern",
+	"reset.done":    "Ihr neues Passwort ist gespeichert. Alle bisherigen Anmeldungen wurden beendet.",
+	"reset.again":   "Neuen Link anfordern",
+
+	"confirm_email.title":   "Neue E-Mail-Adresse bestätigen",
+	"confirm_email.intro":   "Bitte bestätigen Sie Ihre neue E-Mail-Adresse mit einem Klick auf die Schaltfläche.",
+	"confirm_email.submit":  "Neue Adresse bestätigen",
+	"confirm_email.done":    "Ihre neue E-Mail-Adresse ist gespeichert. Melden Sie sich künftig mit ihr an.",
+	"confirm_email.taken":   "Diese Adresse gehört inzwischen zu einem anderen Konto. Ihre bisherige Adresse bleibt gültig.",
+	"confirm_email.expired": "Dieser Link ist abgelaufen. Bitte ändern Sie die Adresse in Ihrem Konto erneut.",
+
+	"activate.title":         "Betrieb freischalten",
+	"activate.intro":         "Geben Sie die Identnummer Ihres Betriebs und den Aktivierungscode aus dem Brief Ihrer Kammer ein. Sie werden damit Administrator des Betriebs.",
+	"activate.ident":         "Identnummer",
+	"activate.code":          "Aktivierungscode",
+	"activate.code.hint":     "Wie im Brief, zum Beispiel K7QM-2XHD-9PLA. Groß- und Kleinschreibung, Bindestriche und Leerzeichen spielen keine Rolle.",
+	"activate.submit":        "Freischalten",
+	"activate.ident_missing": "Bitte geben Sie die Identnummer ein.",
+	"activate.code_missing":  "Bitte geben Sie den Aktivierungscode ein.",
+	"activate.wrong":         "Identnummer und Aktivierungscode passen nicht zusammen. Bitte prüfen Sie beide Angaben im Brief Ihrer Kammer.",
+	"activate.locked":        "Zu viele falsche Versuche. Sie können es ab %s Uhr wieder versuchen (in %d Minuten).",
+	"activate.already":       "Dieser Betrieb ist bereits freigeschaltet. Bitten Sie einen Administrator Ihres Betriebs, Ihnen unter „Berechtigungen verwalten“ eine Rolle zu geben. Kennen Sie keinen, hilft Ihnen Ihre Kammer weiter.",
+	"company.activated":      "Ihr Betrieb ist freigeschaltet. Sie sind jetzt Administrator.",
+	"company.ident":          "Identnummer",
+	"company.your_role":      "Ihre Rolle:",
+	"company.inherited":      "über den Hauptbetrieb",
+	"company.deleted":        "von der Kammer gelöscht",
+	"company.trainees":       "Auszubildende in laufenden Verträgen",
+	"company.trainers":       "Ausbilder",
+	"company.open_exams":     "Offene Prüfungsanmeldungen",
+	"company.next_deadline":  "nächste Frist",
+	"company.data_as_of":     "Stand der Daten: %s",
+	"company.no_import":      "Die Kammer hat noch keine Daten übermittelt.",
+	"company.import_running": "Die Daten werden gerade aus dem System der Kammer aktualisiert. Die Seite lädt neu, sobald die Aktualisierung abgeschlossen ist.",
+	"company.import_elapsed": "Laufzeit bisher: %s.",
+
+	"account.title":            "Mein Konto",
+	"account.password_title":   "Passwort ändern",
+	"account.current":          "Aktuelles Passwort",
+	"account.current_wrong":    "Das aktuelle Passwort ist falsch.",
+	"account.password_submit":  "Passwort ändern",
+	"account.password_changed": "Ihr Passwort ist geändert. Ihre Anmeldungen auf anderen Geräten wurden beendet.",
+	"account.email_title":      "E-Mail-Adresse ändern",
+	"account.new_email":        "Neue E-Mail-Adresse",
+	"account.email_submit":     "Bestätigungslink senden",
+	"account.email_sent":       "Wir haben einen Bestätigungslink an die neue Adresse geschickt. Bis Sie ihn öffnen, gilt Ihre bisherige Adresse.",
+	"account.delete_title":     "Konto löschen",
+	"account.delete_intro":     "Ihr Konto und Ihre Rollen in allen Betrieben werden gelöscht. Das lässt sich nicht rückgängig machen.",
+	"account.delete_submit":    "Konto endgültig löschen",
+	"account.last_admin":       "Sie sind der einzige Administrator des Betriebs %s. Geben Sie zuerst einer anderen Person die Rolle Administrator.",
+	"account.deleted_title":    "Konto gelöscht",
+	"account.deleted":          "Ihr Konto ist gelöscht.",
+
+	"totp.title":       "Sicherheitscode",
+	"totp.intro":       "Geben Sie den sechsstelligen Code aus Ihrer Authenticator-App ein.",
+	"totp.code":        "Code",
+	"totp.submit":      "Bestätigen",
+	"totp.wrong":       "Der Code ist falsch oder abgelaufen.",
+	"enrol.title":      "Authenticator einrichten",
+	"enrol.intro":      "Als Mitarbeiterin oder Mitarbeiter der Kammer melden Sie sich mit einem zweiten Faktor an. Scannen Sie den QR-Code mit einer Authenticator-App und geben Sie den angezeigten Code ein.",
+	"enrol.qr_alt":     "QR-Code zum Einrichten der Authenticator-App",
+	"enrol.secret":     "Oder geben Sie diesen Schlüssel von Hand ein:",
+	"enrol.submit":     "Einrichten",
+	"console.title":    "Konsole der Kammer",
+	"console.runs":     "Letzte Importläufe",
+	"console.package":  "Paket",
+	"console.started":  "Beginn",
+	"console.outcome":  "Ergebnis",
+	"console.records":  "Datensätze",
+	"console.rejected": "Abgewiesen",
+	"console.no_runs":  "Noch keine Importläufe.",
+
+	"error.title":     "Das hat nicht geklappt",
+	"error.home":      "Zur Startseite",
+	"error.internal":  "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
+	"error.csrf":      "Das Formular ist abgelaufen oder kam nicht von dieser Seite. Bitte laden Sie die Seite neu und senden Sie es erneut.",
+	"error.status":    "Die Anfrage konnte nicht bearbeitet werden.",
+	"error.not_found": "Diese Seite gibt es nicht, oder Sie haben keinen Zugriff darauf.",
+	"error.too_large": "Die gesendeten Daten sind zu groß.",
+
+	"mail.confirm.subject": "Bitte bestätigen Sie Ihre E-Mail-Adresse",
+	"mail.confirm.body": `Guten Tag %s,
+
+bitte bestätigen Sie Ihre E-Mail-Adresse für das Ausbildungsportal.
+Öffnen Sie dazu diesen Link und klicken Sie auf „Adresse bestätigen“:
+
+%s
+
+Der Link gilt 24 Stunden und nur einmal. Haben Sie sich nicht
+registriert, können Sie diese E-Mail ignorieren.
+`,
+	"mail.already_registered.subject": "Ihr Konto im Ausbildungsportal",
+	"mail.already_registered.body": `Guten Tag %s,
+
+jemand wollte sich mit dieser E-Mail-Adresse im Ausbildungsportal
+registrieren. Sie haben hier aber schon ein Konto. Haben Sie Ihr
+Passwort vergessen, legen Sie hier ein neues fest:
+
+%s
+
+Waren Sie es nicht, können Sie diese E-Mail ignorieren.
+`,
+	"mail.no_account.subject": "Passwort zurücksetzen im Ausbildungsportal",
+	"mail.no_account.body": `Guten Tag,
+
+jemand wollte das Passwort zu dieser E-Mail-Adresse im
+Ausbildungsportal zurücksetzen. Zu dieser Adresse gibt es aber kein
+Konto. Vielleicht haben Sie sich mit einer anderen Adresse registriert.
+Ein neues Konto legen Sie hier an:
+
+%s
+
+Waren Sie es nicht, können Sie diese E-Mail ignorieren.
+`,
+	"mail.reset.subject": "Neues Passwort für das Ausbildungsportal",
+	"mail.reset.body": `Guten Tag %s,
+
+mit diesem Link legen Sie ein neues Passwort fest:
+
+%s
+
+Der Link gilt eine Stunde und nur einmal. Haben Sie kein neues
+Passwort angefordert, können Sie diese E-Mail ignorieren; Ihr
+bisheriges Passwort bleibt gültig.
+`,
+	"mail.email_change.subject": "Bitte bestätigen Sie Ihre neue E-Mail-Adresse",
+	"mail.email_change.body": `Guten Tag %s,
+
+bitte bestätigen Sie diese Adresse als neue Anmeldeadresse im
+Ausbildungsportal:
+
+%s
+
+Der Link gilt 24 Stunden und nur einmal.
+`,
+	"mail.email_change_notice.subject": "Ihre E-Mail-Adresse im Ausbildungsportal wird geändert",
+	"mail.email_change_notice.body": `Guten Tag %s,
+
+für Ihr Konto im Ausbildungsportal wurde die neue Adresse %s
+angegeben. Sobald sie bestätigt ist, melden Sie sich mit ihr an.
+
+Waren Sie das nicht, ändern Sie bitte sofort Ihr Passwort und wenden
+Sie sich an Ihre Kammer.
+`,
+}

@@ -1,0 +1,62 @@
+package panel
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the panel's route table, grouped by page. Every route below
+// the operations endpoints loads the visitor's session and checks the
+// CSRF token of state-changing requests.
+func (s *Server) routes(app *fiber.App) {
+	metrics := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{ErrorLog: slogAdapter{s.log}})
+	app.Get("/healthz", healthz)
+	app.Get("/readyz", readyz(s.opts.Ready))
+	app.Get("/metrics", adaptor.HTTPHandler(metrics))
+	app.Get("/static/:file", s.serveStatic)
+
+	web := app.Group("", s.loadSession, s.checkCSRF)
+	web.Get("/", s.showHome)
+
+	// Registration, sign-in and links sent by mail: open to everyone.
+	web.Get("/registrieren", s.showRegister)
+	web.Post("/registrieren", s.register)
+	web.Get("/bestaetigen", s.showConfirm)
+	web.Post("/bestaetigen", s.confirm)
+	web.Post("/bestaetigen/neu", s.resendConfirm)
+	web.Get("/anmelden", s.showSignIn)
+	web.Post("/anmelden", s.signIn)
+	web.Post("/abmelden", s.signOut)
+	web.Get("/passwort-vergessen", s.showForgot)
+	web.Post("/passwort-vergessen", s.forgot)
+	web.Get("/passwort-neu", s.showReset)
+	web.Post("/passwort-neu", s.reset)
+	web.Get("/email-bestaetigen", s.showConfirmEmail)
+	web.Post("/email-bestaetigen", s.confirmEmail)
+
+	// The second factor of operators, between password and console.
+	web.Get("/anmelden/code", s.requireUser, s.showTOTP)
+	web.Post("/anmelden/code", s.requireUser, s.checkTOTP)
+	web.Get("/anmelden/authenticator", s.requireUser, s.showEnrol)
+	web.Post("/anmelden/authenticator", s.requireUser, s.enrol)
+
+	// Signed-in users.
+	user := web.Group("", s.requireUser, s.requireSecondFactor)
+	user.Get("/start", s.showStart)
+	user.Get("/aktivieren", s.showActivate)
+	user.Post("/aktivieren", s.activate)
+	user.Get("/konto", s.showAccount)
+	user.Post("/konto/passwort", s.changePassword)
+	user.Post("/konto/email", s.changeEmail)
+	user.Post("/konto/loeschen", s.deleteAccount)
+
+	// A company, for users with a role in it.
+	company := user.Group("/betrieb/:ident", s.requireCompany)
+	company.Get("", s.showCompany)
+	company.Get("/import-status", s.showImportStatus)
+
+	// Chamber operators.
+	operator := user.Group("/konsole", s.requireOperator)
+	operator.Get("", s.showConsole)
+}
