@@ -70,9 +70,9 @@ func isCommon(lower string) bool {
 // ("abcabcabcabc"), or that counts up or down ("123456789012",
 // "lkjihgfedcba").
 func CheckPassword(password string, context ...string) error {
-	// NOTE: NFC of a valid password has at most 1,024 bytes, and no
-	// character composes from more than four code points, so longer input
-	// is rejected before it is normalised.
+	// NOTE: input over 4,096 bytes is rejected before normalisation to
+	// bound the work. NFC of a valid password has at most 1,024 bytes, so
+	// only input that NFC shrinks to under a quarter is misjudged.
 	if len(password) > maxPasswordBytes {
 		return ErrTooLong
 	}
