@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -37,9 +38,11 @@ type Config struct {
 	Panel           Panel         `yaml:"panel"`
 }
 
-// Mail configures the SMTP server that the outbox's mails go to.
+// Mail configures the SMTP server that the outbox's mails go to, or the
+// mailbox folder that they are written to when no SMTP host is set.
 type Mail struct {
 	Host           string        `yaml:"host"`
+	Mailbox        string        `yaml:"mailbox"`
 	Port           int           `yaml:"port"`
 	TLS            string        `yaml:"tls"`
 	Username       string        `yaml:"username"`
@@ -94,7 +97,7 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		PanelURL:        "http://127.0.0.1:8080",
 		Mail: Mail{
-			Port: 587, TLS: "starttls", From: "ausbildung@example.invalid", FromName: "Ausbildungsportal",
+			Mailbox: "data/mailbox", Port: 587, TLS: "starttls", From: "ausbildung@example.invalid", FromName: "Ausbildungsportal",
 			Schedule: "@every 1m", Rate: 10, ConnectTimeout: 30 * time.Second, SendTimeout: 2 * time.Minute,
 		},
 		Reconcile: Reconcile{
@@ -217,6 +220,7 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_IMPORT_MAX_AHEAD":        durationEnv(func(c *Config) *time.Duration { return &c.Import.MaxAhead }),
 	"ASTA_PANEL_URL":               func(c *Config, v string) error { c.PanelURL = v; return nil },
 	"ASTA_MAIL_HOST":               func(c *Config, v string) error { c.Mail.Host = v; return nil },
+	"ASTA_MAIL_MAILBOX":            func(c *Config, v string) error { c.Mail.Mailbox = v; return nil },
 	"ASTA_MAIL_PORT":               intEnv(func(c *Config) *int { return &c.Mail.Port }),
 	"ASTA_MAIL_TLS":                func(c *Config, v string) error { c.Mail.TLS = v; return nil },
 	"ASTA_MAIL_USERNAME":           func(c *Config, v string) error { c.Mail.Username = v; return nil },
@@ -337,6 +341,11 @@ func (c *Config) Validate() error {
 		return err
 	}
 
+	if c.Mail.Host == "" && c.Mail.Mailbox != "" && within(c.Mail.Mailbox, c.Import.Inbox) {
+		return fmt.Errorf("mail.mailbox %q is inside import.inbox %q, where the import would take it for a package: "+
+			"choose a folder outside the inbox", c.Mail.Mailbox, c.Import.Inbox)
+	}
+
 	if err := c.Reconcile.validate(c.Location()); err != nil {
 		return err
 	}
@@ -349,6 +358,21 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
 	}
 	return c.Panel.validate(c.Location())
+}
+
+// within reports whether path is dir or lies inside it, comparing the
+// paths after making them absolute.
+func within(path, dir string) bool {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func (m *Mail) validate(loc *time.Location) error {

@@ -145,6 +145,8 @@ func TestConfigEnvironment(t *testing.T) {
 		{"log format", "ASTA_LOG_FORMAT=json", func(c *Config) { c.LogFormat = "json" }},
 		{"shutdown timeout", "ASTA_SHUTDOWN_TIMEOUT=2m", func(c *Config) { c.ShutdownTimeout = 2 * time.Minute }},
 		{"inbox", "ASTA_INBOX=/tmp/inbox", func(c *Config) { c.Import.Inbox = "/tmp/inbox" }},
+		{"mailbox", "ASTA_MAIL_MAILBOX=/tmp/mailbox", func(c *Config) { c.Mail.Mailbox = "/tmp/mailbox" }},
+		{"no mailbox", "ASTA_MAIL_MAILBOX=", func(c *Config) { c.Mail.Mailbox = "" }},
 		{"schedule", "ASTA_IMPORT_SCHEDULE=@every 1s", func(c *Config) { c.Import.Schedule = "@every 1s" }},
 		{"encoding", "ASTA_IMPORT_ENCODING=utf-8", func(c *Config) { c.Import.Encoding = "utf-8" }},
 		{"incomplete after", "ASTA_IMPORT_INCOMPLETE_AFTER=15m",
@@ -311,6 +313,10 @@ func TestConfigInvalidValues(t *testing.T) {
 			mention: []string{"import.inbox"}},
 		{name: "list for a text option", file: "listen: [a, b]\n",
 			mention: []string{"listen"}},
+		{name: "mailbox is the inbox", env: []string{"ASTA_MAIL_MAILBOX=data/inbox/"},
+			mention: []string{"mail.mailbox", "data/inbox/", "import.inbox"}},
+		{name: "mailbox inside the inbox", file: "import:\n  inbox: /srv/in\nmail:\n  mailbox: /srv/in/mails\n",
+			mention: []string{"mail.mailbox", "/srv/in/mails", "import.inbox"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +335,26 @@ func TestConfigInvalidValues(t *testing.T) {
 			}
 			if path != "" && !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q does not name the file %s", err, path)
+			}
+		})
+	}
+}
+
+func TestConfigMailboxOutsideInbox(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+	}{
+		{name: "default folders", env: nil},
+		{name: "name starting like the inbox", env: []string{"ASTA_INBOX=/srv/in", "ASTA_MAIL_MAILBOX=/srv/inbox-mails"}},
+		{name: "inside the inbox with a host", env: []string{"ASTA_INBOX=/srv/in", "ASTA_MAIL_MAILBOX=/srv/in/mails",
+			"ASTA_MAIL_HOST=smtp.example.org"}},
+		{name: "no mailbox", env: []string{"ASTA_MAIL_MAILBOX="}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Load("", tt.env); err != nil {
+				t.Errorf("Load with %q: %v", tt.env, err)
 			}
 		})
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // addJobs adds the jobs beside the import: notify and purge always, the
-// mail sender and the reconcile job where the configuration turns them on.
+// mail sender unless neither an SMTP host nor a mailbox folder is set, and
+// the reconcile job where the configuration turns it on.
 func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) error {
 	st := store.New(e.db)
 
@@ -35,20 +36,8 @@ func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) err
 		return err
 	}
 
-	if m := e.cfg.Mail; m.Host == "" {
-		e.log.Info("mail host not set: mails wait in the outbox")
-	} else {
-		sender, err := mail.New(mail.Options{
-			Store: st, Host: m.Host, Port: m.Port, TLS: m.TLS, Username: m.Username, Password: m.Password,
-			From: m.From, FromName: m.FromName, ConnectTimeout: m.ConnectTimeout, SendTimeout: m.SendTimeout,
-			Rate: m.Rate, Logger: e.log, Registerer: reg,
-		})
-		if err != nil {
-			return err
-		}
-		if err := sched.Add(scheduler.Job{Name: "mail", Spec: m.Schedule, Run: sender.Run}); err != nil {
-			return err
-		}
+	if err := e.addMailJob(sched, st, reg); err != nil {
+		return err
 	}
 
 	r := e.cfg.Reconcile
@@ -68,4 +57,28 @@ func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) err
 		return err
 	}
 	return sched.Add(scheduler.Job{Name: "reconcile", Spec: r.Schedule, Run: rec.Run})
+}
+
+// addMailJob schedules the mail sender: over SMTP when mail.host is set,
+// into the mailbox folder when only mail.mailbox is, and not at all when
+// neither is, so that the mails wait in the outbox.
+func (e *env) addMailJob(sched *scheduler.Scheduler, st *store.Store, reg prometheus.Registerer) error {
+	m := e.cfg.Mail
+	switch {
+	case m.Host == "" && m.Mailbox == "":
+		e.log.Info("mail host and mailbox not set: mails wait in the outbox")
+		return nil
+	case m.Host == "":
+		e.log.Info("mail host not set: mails go to the mailbox folder", "folder", m.Mailbox)
+	}
+
+	sender, err := mail.New(mail.Options{
+		Store: st, Host: m.Host, Mailbox: m.Mailbox, Port: m.Port, TLS: m.TLS, Username: m.Username,
+		Password: m.Password, From: m.From, FromName: m.FromName, ConnectTimeout: m.ConnectTimeout,
+		SendTimeout: m.SendTimeout, Rate: m.Rate, Logger: e.log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	return sched.Add(scheduler.Job{Name: "mail", Spec: m.Schedule, Run: sender.Run})
 }

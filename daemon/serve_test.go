@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/common/model"
 
 	"asta/jobs/inbox"
+	"asta/schema"
+	"asta/store"
 )
 
 // waitTimeout bounds every wait for the daemon. It is generous, because
@@ -143,7 +145,7 @@ func TestServe(t *testing.T) {
 			t.Fatal(err)
 		}
 		environ = append(environ, "ASTA_LISTEN=127.0.0.1:0", "ASTA_INBOX="+dir,
-			"ASTA_IMPORT_SCHEDULE=@every 1s")
+			"ASTA_IMPORT_SCHEDULE=@every 1s", "ASTA_MAIL_MAILBOX="+filepath.Join(t.TempDir(), "mailbox"))
 		d := startServe(t, environ)
 		base := "http://" + d.address(t)
 
@@ -236,6 +238,43 @@ func checkEntries(t *testing.T, dir string) {
 			t.Errorf("inbox still contains %s", e.Name())
 		}
 	}
+}
+
+func TestServeWritesMailsToMailbox(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, environ []string) {
+		astad(t, environ, "migrate").check(t, exitOK)
+		m := &schema.OutboxMail{
+			Recipient: "azubi@example.de",
+			Subject:   "Ihr Zugang zum Ausbildungsportal",
+			TextBody:  "Bitte bestätigen Sie Ihre Adresse.\n",
+		}
+		if _, err := store.New(openDatabase(t, environ)).EnqueueMail(context.Background(), nil, m); err != nil {
+			t.Fatalf("EnqueueMail: %v", err)
+		}
+
+		mailbox := filepath.Join(t.TempDir(), "mailbox")
+		environ = append(environ, "ASTA_LISTEN=127.0.0.1:0", "ASTA_INBOX="+t.TempDir(),
+			"ASTA_MAIL_MAILBOX="+mailbox, "ASTA_MAIL_SCHEDULE=@every 1s")
+		d := startServe(t, environ)
+		var files []string
+		d.waitFor(t, "an .eml file in the mailbox folder", func() bool {
+			files, _ = filepath.Glob(filepath.Join(mailbox, "*.eml"))
+			return len(files) > 0
+		})
+		if len(files) != 1 {
+			t.Errorf("mailbox folder has %q, want one mail", files)
+		}
+
+		if code := d.stop(t); code != exitOK {
+			t.Errorf("exit status = %d, want %d:\n%s", code, exitOK, d.stderr)
+		}
+		logs := d.stderr.String()
+		checkContains(t, "log", logs, `msg="mail host not set: mails go to the mailbox folder" folder=`+mailbox,
+			`msg="mail written to the mailbox folder"`)
+		if strings.Contains(logs, m.Recipient) {
+			t.Errorf("log names the recipient:\n%s", logs)
+		}
+	})
 }
 
 func TestServeListenAddressInUse(t *testing.T) {

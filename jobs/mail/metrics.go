@@ -27,7 +27,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"state"}),
 		sent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "asta_mail_sent_total",
-			Help: "Mails that the SMTP server accepted.",
+			Help: "Mails that the SMTP server accepted, or that were written to the mailbox folder without an SMTP host.",
 		}),
 		failed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "asta_mail_failed_total",

@@ -29,10 +29,18 @@ type runResult struct {
 // breaks. A broken connection marks the mail in flight for retry, and the
 // mails not yet attempted stay due for the next run. Cancelling ctx
 // closes the connection and stops Run.
+//
+// Without an SMTP host, Run writes the due mails into the mailbox folder
+// instead and marks them sent. A folder that cannot be written ends the
+// run with an error and leaves the mails due.
 func (s *Sender) Run(ctx context.Context) error {
 	start := time.Now()
 	var res runResult
-	err := s.run(ctx, &res)
+	run := s.run
+	if s.client == nil {
+		run = s.runMailbox
+	}
+	err := run(ctx, &res)
 
 	stats, serr := s.opts.Store.OutboxStats(context.WithoutCancel(ctx))
 	if serr == nil {
@@ -99,7 +107,11 @@ func (s *Sender) deliver(ctx context.Context, sess *session, m *schema.OutboxMai
 	msg := buildMessage(m, s.from, rcpt, s.opts.Now())
 	err = sess.send(s.from, rcpt, useUTF8, msg, s.opts.SendTimeout)
 	if err == nil {
-		return s.markSent(ctx, m, res)
+		if err := s.markSent(ctx, m, res); err != nil {
+			return err
+		}
+		s.log.Debug("mail sent", "outbox_id", m.ID, "message_id", m.MessageID, "attempt", m.Attempts+1)
+		return nil
 	}
 
 	var reply *textproto.Error
@@ -151,13 +163,12 @@ func noSMTPUTF8Text(recipient string, rcpt address, from string) string {
 
 func (s *Sender) markSent(ctx context.Context, m *schema.OutboxMail, res *runResult) error {
 	if err := s.opts.Store.MarkMailSent(context.WithoutCancel(ctx), m.ID, s.opts.Now()); err != nil {
-		// NOTE: the server has the mail; the next run sends it again, with
-		// the same Message-ID.
+		// NOTE: the server or the mailbox folder has the mail; the next run
+		// delivers it again, with the same Message-ID.
 		return err
 	}
 	res.sent++
 	s.metrics.sent.Inc()
-	s.log.Debug("mail sent", "outbox_id", m.ID, "message_id", m.MessageID, "attempt", m.Attempts+1)
 	return nil
 }
 

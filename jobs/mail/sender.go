@@ -1,4 +1,5 @@
-// Package mail delivers the mails of the outbox table over SMTP.
+// Package mail delivers the mails of the outbox table over SMTP, or,
+// where no SMTP host is configured, writes them into a mailbox folder.
 //
 // A caller records a mail with [store.Store.EnqueueMail] in the same
 // transaction as its decision to send it. [Sender.Run], called by the
@@ -14,6 +15,10 @@
 // reject mails that use it. The sender therefore requests it only for a
 // mail whose sender or recipient address has a non-ASCII local part.
 // Non-ASCII domains are sent as A-labels (punycode) in any case.
+//
+// Without an SMTP host, [Sender.Run] writes each due mail as an RFC 5322
+// .eml file into [Options.Mailbox] and marks it sent, so that a demo or
+// a test installation works without a mail server.
 package mail
 
 import (
@@ -58,8 +63,14 @@ type Options struct {
 	// Store holds the outbox. Required.
 	Store *store.Store
 
-	// Host is the SMTP server's name or address. Required.
+	// Host is the SMTP server's name or address. Host or Mailbox is
+	// required.
 	Host string
+
+	// Mailbox is the folder that mails are written to as .eml files when
+	// Host is empty. It is created with mode 0750 when the first mail is
+	// due.
+	Mailbox string
 
 	// Port defaults to 587 for [TLSStartTLS], 465 for [TLSImplicit] and
 	// 25 for [TLSNone].
@@ -117,11 +128,12 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Sender delivers the outbox's due mails. It is not safe for concurrent
+// Sender delivers the outbox's due mails over SMTP or into the mailbox
+// folder. It is not safe for concurrent
 // use: the scheduler never runs one job twice at a time.
 type Sender struct {
 	opts    Options
-	client  *gomail.Client
+	client  *gomail.Client // nil when mails go to the mailbox folder
 	from    address
 	log     *slog.Logger
 	metrics *metrics
@@ -142,9 +154,12 @@ func New(opts Options) (*Sender, error) {
 	}
 	from.name = opts.FromName
 
-	client, err := newClient(opts)
-	if err != nil {
-		return nil, err
+	var client *gomail.Client
+	if opts.Host != "" {
+		client, err = newClient(opts)
+		if err != nil {
+			return nil, err
+		}
 	}
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
@@ -164,8 +179,8 @@ func (o *Options) setDefaults() error {
 	if o.Store == nil {
 		return errors.New("mail sender: missing store")
 	}
-	if o.Host == "" {
-		return errors.New("mail sender: missing SMTP host")
+	if o.Host == "" && o.Mailbox == "" {
+		return errors.New("mail sender: missing SMTP host or mailbox folder")
 	}
 	if o.From == "" {
 		return errors.New("mail sender: missing sender address")

@@ -269,7 +269,9 @@ func TestDummyCostsLikeVerify(t *testing.T) {
 		}
 		dummy = min(dummy, time.Since(start))
 	}
-	if dummy < verify/2 || dummy > verify*2 {
+	// The bounds are wide because other processes may share the CPU. A
+	// Dummy that skipped the hash would take well under a tenth.
+	if dummy < verify/3 || dummy > verify*3 {
 		t.Errorf("Dummy takes %v, Verify %v: want about the same", dummy, verify)
 	}
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // Length bounds of a password in Unicode code points after NFC. The
-// minimum is this portal's choice; the maximum bounds the work of a hash.
+// minimum is this portal's choice, and the maximum bounds the work of a
+// hash.
 const (
 	MinPasswordLength = 12
 	MaxPasswordLength = 256
@@ -53,8 +54,8 @@ func isCommon(lower string) bool {
 	return found
 }
 
-// CheckPassword checks a password that a user chooses against the policy
-// of NIST SP 800-63B: a length of [MinPasswordLength] to
+// CheckPassword checks a password that a user chooses against a policy
+// modelled on NIST SP 800-63B: a length of [MinPasswordLength] to
 // [MaxPasswordLength] code points after Unicode NFC, not a common
 // password, and not containing the user's name or e-mail address. It
 // sets no composition rules and accepts any character.
@@ -70,9 +71,9 @@ func isCommon(lower string) bool {
 // ("abcabcabcabc"), or that counts up or down ("123456789012",
 // "lkjihgfedcba").
 func CheckPassword(password string, context ...string) error {
-	// NOTE: NFC of a valid password has at most 1,024 bytes, and no
-	// character composes from more than four code points, so longer input
-	// is rejected before it is normalised.
+	// NOTE: input over 4,096 bytes is rejected before normalisation to
+	// bound the work. NFC of a valid password has at most 1,024 bytes, so
+	// only input that NFC shrinks to under a quarter is misjudged.
 	if len(password) > maxPasswordBytes {
 		return ErrTooLong
 	}
