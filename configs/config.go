@@ -109,6 +109,12 @@ func Default() Config {
 			TrustedProxies: []string{},
 			SessionIdle:    30 * time.Minute, SessionMax: 12 * time.Hour, PurgeUnconfirmedAfter: 7 * 24 * time.Hour,
 			PurgeSchedule: "40 * * * *",
+			Legal: Legal{
+				Imprint:              defaultImprint,
+				Privacy:              defaultPrivacy,
+				Accessibility:        defaultAccessibility,
+				AccessibilityContact: "barrierefreiheit@example.invalid",
+			},
 		},
 		Import: Import{
 			Inbox:           "data/inbox",
@@ -244,6 +250,17 @@ var envOptions = map[string]func(c *Config, v string) error{
 		return &c.Panel.PurgeUnconfirmedAfter
 	}),
 	"ASTA_PANEL_PURGE_SCHEDULE": func(c *Config, v string) error { c.Panel.PurgeSchedule = v; return nil },
+	"ASTA_PANEL_CONTRACT_MANAGEMENT_URL": func(c *Config, v string) error {
+		c.Panel.ContractManagementURL = v
+		return nil
+	},
+	"ASTA_PANEL_LEGAL_IMPRINT":       func(c *Config, v string) error { c.Panel.Legal.Imprint = v; return nil },
+	"ASTA_PANEL_LEGAL_PRIVACY":       func(c *Config, v string) error { c.Panel.Legal.Privacy = v; return nil },
+	"ASTA_PANEL_LEGAL_ACCESSIBILITY": func(c *Config, v string) error { c.Panel.Legal.Accessibility = v; return nil },
+	"ASTA_PANEL_LEGAL_ACCESSIBILITY_CONTACT": func(c *Config, v string) error {
+		c.Panel.Legal.AccessibilityContact = v
+		return nil
+	},
 }
 
 // envIgnored lists ASTA_* variables that are not options: the config

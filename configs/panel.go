@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,6 +17,17 @@ type Panel struct {
 	SessionMax            time.Duration `yaml:"session_max"`
 	PurgeUnconfirmedAfter time.Duration `yaml:"purge_unconfirmed_after"`
 	PurgeSchedule         string        `yaml:"purge_schedule"`
+	ContractManagementURL string        `yaml:"contract_management_url"`
+	Legal                 Legal         `yaml:"legal"`
+}
+
+// Legal holds the texts of the legal pages that every page links to, as
+// the chamber words them. Paragraphs are separated by blank lines.
+type Legal struct {
+	Imprint              string `yaml:"imprint"`
+	Privacy              string `yaml:"privacy"`
+	Accessibility        string `yaml:"accessibility"`
+	AccessibilityContact string `yaml:"accessibility_contact"`
 }
 
 // Proxies returns the trusted proxies as prefixes; a single address is a
@@ -62,6 +74,19 @@ func (p *Panel) validate(loc *time.Location) error {
 		return fmt.Errorf("panel.purge_unconfirmed_after %s must not be negative", p.PurgeUnconfirmedAfter)
 	}
 
+	if u := p.ContractManagementURL; u != "" {
+		if parsed, err := url.Parse(u); err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") ||
+			parsed.Host == "" {
+			return fmt.Errorf("panel.contract_management_url %q is invalid: use an https:// address, or leave it "+
+				"empty while the service is not enabled", u)
+		}
+	}
+
+	if !strings.Contains(p.Legal.AccessibilityContact, "@") {
+		return fmt.Errorf("panel.legal.accessibility_contact %q is invalid: give the e-mail address that takes "+
+			"reports of barriers", p.Legal.AccessibilityContact)
+	}
+
 	if _, err := scheduler.Parse(p.PurgeSchedule, loc); err != nil {
 		return fmt.Errorf("panel.purge_schedule %q is invalid: %w", p.PurgeSchedule, err)
 	}
@@ -80,3 +105,15 @@ func listEnv(field func(*Config) *[]string) func(*Config, string) error {
 		return nil
 	}
 }
+
+// Default texts of the legal pages, which a chamber replaces with its own.
+const (
+	defaultImprint = "Diese Seite enthält das Impressum der Kammer. Die Kammer hat noch keinen Text hinterlegt.\n\n" +
+		"Anbieter dieses Portals ist die zuständige Kammer, eine Körperschaft des öffentlichen Rechts."
+	defaultPrivacy = "Diese Seite enthält die Datenschutzerklärung der Kammer. Die Kammer hat noch keinen Text " +
+		"hinterlegt.\n\nDas Portal verarbeitet die Daten, die die Kammer über Ausbildungsverhältnisse führt, und " +
+		"die Angaben Ihres Kontos. Es setzt nur die für die Anmeldung nötigen Cookies."
+	defaultAccessibility = "Die Kammer ist bemüht, dieses Portal barrierefrei zugänglich zu machen. Grundlage sind " +
+		"die Barrierefreie-Informationstechnik-Verordnung (BITV 2.0) und die Web Content Accessibility " +
+		"Guidelines (WCAG) 2.1 auf Stufe AA."
+)

@@ -68,7 +68,10 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 		Dir: e.cfg.Import.Inbox, Importer: e.newImporter(importMetrics), Location: e.cfg.Location(),
 		IncompleteAfter: e.cfg.Import.IncompleteAfter, Logger: e.log.With("job", "import"),
 	})
-	if err := sched.Add(scheduler.Job{Name: "import", Spec: e.cfg.Import.Schedule, Run: ib.Run}); err != nil {
+	importJob := func(ctx context.Context) error {
+		return errors.Join(ib.Run(ctx), e.refreshSearchIndex(ctx))
+	}
+	if err := sched.Add(scheduler.Job{Name: "import", Spec: e.cfg.Import.Schedule, Run: importJob}); err != nil {
 		return err
 	}
 	if err := e.addJobs(sched, reg); err != nil {
@@ -84,6 +87,11 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 		Store: store.New(e.db), Gatherer: reg, Registerer: reg, Logger: e.log, Ready: e.ready,
 		BaseURL: e.cfg.PanelURL, TrustedProxies: e.cfg.Panel.Proxies(),
 		SessionIdle: e.cfg.Panel.SessionIdle, SessionMax: e.cfg.Panel.SessionMax,
+		ContractManagementURL: e.cfg.Panel.ContractManagementURL,
+		Legal: panel.LegalTexts{
+			Imprint: e.cfg.Panel.Legal.Imprint, Privacy: e.cfg.Panel.Legal.Privacy,
+			Accessibility: e.cfg.Panel.Legal.Accessibility, AccessibilityContact: e.cfg.Panel.Legal.AccessibilityContact,
+		},
 		MailQueued: func() { _ = sched.Trigger("mail") }, // no mail job: the mail waits in the outbox
 	})
 	if err != nil {
@@ -117,6 +125,22 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	}
 	e.log.Info("astad stopped")
 	return errors.Join(schedErr, shutdownErr)
+}
+
+// refreshSearchIndex updates the panel's name search and sort keys after
+// an import; it does nothing when no import was applied since the last
+// refresh.
+func (e *env) refreshSearchIndex(ctx context.Context) error {
+	start := time.Now()
+	stats, err := store.New(e.db).RefreshSearchIndex(ctx)
+	if err != nil {
+		return err
+	}
+	if stats != (store.IndexStats{}) {
+		e.log.Info("search index refreshed", "job", "import", "trainees", stats.Trainees, "trainers", stats.Trainers,
+			"occupations", stats.Occupations, "duration_ms", time.Since(start).Milliseconds())
+	}
+	return nil
 }
 
 // ready reports whether the database is reachable and has every migration.

@@ -2,6 +2,7 @@ package panel
 
 import (
 	"errors"
+	"path"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,8 +24,10 @@ func (s *Server) showAccount(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "account", p)
 }
 
-// accountForm renders the account page with a failed form.
+// accountForm renders the account page with a failed form, whose scope is
+// the last segment of its action, such as "passwort" for /konto/passwort.
 func (s *Server) accountForm(c *fiber.Ctx, status int, f *form) error {
+	f.Scope = path.Base(c.Path())
 	return s.render(c, status, "account", page{Title: msg("account.title"), Form: f})
 }
 

@@ -19,12 +19,39 @@ const (
 )
 
 // companyAccess is a company and the visitor's role in it. Inherited is set
-// when the role comes from a head company.
+// when the role comes from a head company; Trainer is the trainer record
+// that an Ausbilder grant is linked to. A company that the chamber deleted
+// is Suspended: its start page says so and shows nothing else.
 type companyAccess struct {
 	Company   *schema.Company
 	Role      string
 	Inherited bool
+	Trainer   string
+	Suspended bool
 }
+
+// Can reports whether the role may open the view: settings and grants are
+// for administrators only.
+func (a *companyAccess) Can(view string) bool {
+	switch view {
+	case viewSettings, viewGrants:
+		return a.Role == schema.RoleAdmin && !a.Suspended
+	case viewStart:
+		return true
+	}
+	return !a.Suspended
+}
+
+// Views of a company, the last segment of their paths.
+const (
+	viewStart     = ""
+	viewTrainees  = "auszubildende"
+	viewTrainers  = "ausbilder"
+	viewExams     = "pruefungen"
+	viewSettings  = "einstellungen"
+	viewGrants    = "berechtigungen"
+	viewContracts = "vertragsmanagement"
+)
 
 // requireCompany answers 404 unless the visitor has a role in the company
 // of the URL, their own or as Administrator of a head company.
@@ -40,7 +67,19 @@ func (s *Server) requireCompany(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// access returns the user's role in the company, or nil for none.
+// requireView answers 404 unless the visitor's role may open the view.
+func requireView(view string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if !visitorOf(c).company.Can(view) {
+			return fiber.ErrNotFound
+		}
+		return c.Next()
+	}
+}
+
+// access returns the user's role in the company, or nil for none. An
+// Ausbilder grant counts only while its trainer record is active at the
+// company.
 func (s *Server) access(c *fiber.Ctx, userID int64, ident string) (*companyAccess, error) {
 	ctx := c.UserContext()
 	co, err := s.store.Company(ctx, ident)
@@ -50,9 +89,9 @@ func (s *Server) access(c *fiber.Ctx, userID int64, ident string) (*companyAcces
 	if err != nil {
 		return nil, err
 	}
-	role, err := s.store.Role(ctx, userID, ident)
-	if err != nil || role != "" {
-		return &companyAccess{Company: co, Role: role}, err
+	a, err := s.ownAccess(c, userID, co)
+	if err != nil || a != nil {
+		return a, err
 	}
 
 	heads, err := s.store.HeadIdents(ctx, ident)
@@ -65,10 +104,33 @@ func (s *Server) access(c *fiber.Ctx, userID int64, ident string) (*companyAcces
 			return nil, err
 		}
 		if role == schema.RoleAdmin {
-			return &companyAccess{Company: co, Role: role, Inherited: true}, nil
+			return &companyAccess{Company: co, Role: role, Inherited: true, Suspended: co.Status == "GELOESCHT"}, nil
 		}
 	}
 	return nil, nil
+}
+
+// ownAccess returns the user's own grant in the company, or nil.
+func (s *Server) ownAccess(c *fiber.Ctx, userID int64, co *schema.Company) (*companyAccess, error) {
+	g, err := s.store.UserGrant(c.UserContext(), userID, co.Ident)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	a := &companyAccess{Company: co, Role: g.Role, Trainer: g.TrainerNumber, Suspended: co.Status == "GELOESCHT"}
+	if g.Role != schema.RoleAusbilder {
+		return a, nil
+	}
+	t, err := s.store.Trainer(c.UserContext(), g.TrainerNumber)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.CompanyIdent != co.Ident || t.Status != "AKTIV" || !t.MissingSince.IsZero() {
+		return nil, nil
+	}
+	return a, nil
 }
 
 // showStart sends the user to their company, operators to the console, and

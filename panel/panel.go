@@ -54,6 +54,12 @@ type Options struct {
 	SessionIdle time.Duration
 	SessionMax  time.Duration
 
+	// ContractManagementURL is the contract management service; empty
+	// while it is not enabled.
+	ContractManagementURL string
+	// Legal holds the texts of the legal pages.
+	Legal LegalTexts
+
 	// Hasher defaults to argon2id; tests count its calls.
 	Hasher Hasher
 	// Now defaults to time.Now.
@@ -61,6 +67,12 @@ type Options struct {
 	// MailQueued, when set, is called after a mail was queued, so that
 	// the sender can deliver it soon.
 	MailQueued func()
+}
+
+// LegalTexts are the chamber's texts of the legal pages; blank lines
+// separate paragraphs. AccessibilityContact takes reports of barriers.
+type LegalTexts struct {
+	Imprint, Privacy, Accessibility, AccessibilityContact string
 }
 
 // Server holds what the handlers of the panel share.

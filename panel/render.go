@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -24,9 +25,12 @@ var errCSRF = fiber.NewError(fiber.StatusForbidden, "csrf")
 
 // form is the state of a submitted form: the values to show again and the
 // errors, by field name; the field "" holds an error of the whole form.
+// On a page with several forms, Scope names the one that was submitted,
+// so that only its fields show values and errors (see the func "in").
 type form struct {
 	Values map[string]string
 	Errors map[string]string
+	Scope  string
 }
 
 func newForm() *form {
@@ -48,14 +52,15 @@ type page struct {
 	Form    *form
 	Notice  string // a confirmation shown above the content
 	Company *companyAccess
+	View    string // the company view the page shows, for the company switch
 	Data    any
 }
 
 // field is what the "field" partial renders: one labelled input with its
-// error tied to it.
+// error tied to it. ID, unique in the page, defaults to Name.
 type field struct {
-	Name, Label, Type, Autocomplete, Hint string
-	Value, Error                          string
+	ID, Name, Label, Type, Autocomplete, Hint string
+	Value, Error                              string
 }
 
 var funcs = template.FuncMap{
@@ -65,7 +70,7 @@ var funcs = template.FuncMap{
 			f = newForm()
 		}
 		return field{
-			Name: name, Label: msg(labelKey), Type: typ, Autocomplete: autocomplete,
+			ID: name, Name: name, Label: msg(labelKey), Type: typ, Autocomplete: autocomplete,
 			Hint: messages[labelKey+".hint"], Value: f.Values[name], Error: f.Errors[name],
 		}
 	},
@@ -75,10 +80,65 @@ var funcs = template.FuncMap{
 		}
 		return d.Time().Format("02.01.2006")
 	},
+	// in puts a field into the form scope of a page with several forms:
+	// its ID gets the scope, and it keeps value and error only if that
+	// form was the one submitted.
+	"in": func(scope string, f *form, fd field) field {
+		fd.ID = scope + "-" + fd.Name
+		if f == nil || f.Scope != scope {
+			fd.Value, fd.Error = "", ""
+		}
+		return fd
+	},
 	"datetime": func(t time.Time) string {
 		return t.In(berlin).Format("02.01.2006, 15:04 Uhr")
 	},
-	"role": func(r string) string { return msg("role." + r) },
+	"role":  func(r string) string { return msg("role." + r) },
+	"query": listURL,
+	"sortURL": func(base string, q url.Values, column string) string {
+		desc := ""
+		if q.Get("sort") == column || (q.Get("sort") == "" && column == "name") {
+			if q.Get("absteigend") != "1" {
+				desc = "1"
+			}
+		}
+		return listURL(base, q, "sort", column, "absteigend", desc)
+	},
+	"sortState": func(q url.Values, column string) string {
+		if q.Get("sort") != column && (q.Get("sort") != "" || column != "name") {
+			return "none"
+		}
+		if q.Get("absteigend") == "1" {
+			return "descending"
+		}
+		return "ascending"
+	},
+	"hasActiveAccount": func(status string) bool { return status == schema.AccountActive },
+	"inc":              func(i int) int { return i + 1 },
+	"dec":              func(i int) int { return i - 1 },
+	"rolesOf":          func(any) []string { return roles },
+}
+
+// listURL returns base with the query q, changed by the key-value pairs of
+// kv (an empty value removes the key). Any change but of the page itself
+// goes back to the first page.
+func listURL(base string, q url.Values, kv ...string) string {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = v
+	}
+	out.Del("seite")
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			out.Del(kv[i])
+		} else {
+			out.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(out) == 0 {
+		return base
+	}
+	return base + "?" + out.Encode()
 }
 
 // berlin is the time zone the panel shows times in.
@@ -125,6 +185,9 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p page) error {
 	p.User, p.CSRF = v.user, s.csrfToken(v)
 	if p.Company == nil {
 		p.Company = v.company
+	}
+	if p.Company != nil {
+		p.View = strings.Trim(strings.TrimPrefix(c.Path(), "/betrieb/"+p.Company.Company.Ident), "/")
 	}
 	if p.Form == nil {
 		p.Form = newForm()

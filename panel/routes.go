@@ -18,6 +18,9 @@ func (s *Server) routes(app *fiber.App) {
 
 	web := app.Group("", s.loadSession, s.checkCSRF)
 	web.Get("/", s.showHome)
+	web.Get("/impressum", s.showLegal("legal.imprint", s.opts.Legal.Imprint, false))
+	web.Get("/datenschutz", s.showLegal("legal.privacy", s.opts.Legal.Privacy, false))
+	web.Get("/barrierefreiheit", s.showLegal("legal.accessibility", s.opts.Legal.Accessibility, true))
 
 	// Registration, sign-in and links sent by mail: open to everyone.
 	web.Get("/registrieren", s.showRegister)
@@ -50,11 +53,22 @@ func (s *Server) routes(app *fiber.App) {
 	user.Post("/konto/passwort", s.changePassword)
 	user.Post("/konto/email", s.changeEmail)
 	user.Post("/konto/loeschen", s.deleteAccount)
+	user.Get("/betriebe", s.showCompanies)
 
 	// A company, for users with a role in it.
 	company := user.Group("/betrieb/:ident", s.requireCompany)
 	company.Get("", s.showCompany)
 	company.Get("/import-status", s.showImportStatus)
+	company.Get("/"+viewTrainees, requireView(viewTrainees), s.showTrainees)
+	company.Get("/"+viewTrainers, requireView(viewTrainers), s.showTrainers)
+	company.Get("/"+viewExams, requireView(viewExams), s.showExams)
+	company.Get("/"+viewContracts, requireView(viewContracts), s.showContracts)
+	company.Get("/"+viewSettings, requireView(viewSettings), s.showSettings)
+	company.Post("/"+viewSettings, requireView(viewSettings), s.saveSettings)
+	company.Get("/"+viewGrants, requireView(viewGrants), s.showGrants)
+	company.Post("/"+viewGrants, requireView(viewGrants), s.addGrant)
+	company.Post("/"+viewGrants+"/:grant", requireView(viewGrants), s.changeGrant)
+	company.Post("/"+viewGrants+"/:grant/entziehen", requireView(viewGrants), s.revokeGrant)
 
 	// Chamber operators.
 	operator := user.Group("/konsole", s.requireOperator)

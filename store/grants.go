@@ -234,3 +234,16 @@ func (s *Store) ClaimInvitations(ctx context.Context, userID int64, emailKey str
 	}
 	return res.RowsAffected()
 }
+
+// UserGrant returns the user's own grant in the company, or nil.
+func (s *Store) UserGrant(ctx context.Context, userID int64, company string) (*schema.Grant, error) {
+	var gs []schema.Grant
+	err := s.q().NewSelect().Model(&gs).Where("user_id = ?", userID).Where("company_ident = ?", company).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read grant of user %d in %s: %w", userID, company, err)
+	}
+	if len(gs) == 0 {
+		return nil, nil
+	}
+	return &gs[0], nil
+}

@@ -1,0 +1,121 @@
+package panel
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"asta/schema"
+	"asta/store"
+)
+
+// traineesPage is the data of the trainee list.
+type traineesPage struct {
+	Filter      store.TraineeFilter
+	Rows        []store.TraineeRow
+	More        bool
+	Occupations []store.Option
+	Trainers    []store.Option
+	Active      []activeFilter // the filters in effect, each with a link that drops it
+	Query       url.Values
+	Base        string // path of the list
+}
+
+// activeFilter is a filter in effect with the list's URL without it.
+type activeFilter struct {
+	Label  string
+	Remove string
+}
+
+// traineeParams are the query parameters of the trainee list.
+var traineeParams = []string{"status", "beruf", "ausbilder", "konto", "suche", "sort", "absteigend", "seite"}
+
+// showTrainees lists the company's trainees with the filters, search, sort
+// and page of the URL, so that reload, back and a shared link show the same
+// list. An Ausbilder sees only the trainees of their own contracts.
+func (s *Server) showTrainees(c *fiber.Ctx) error {
+	access := visitorOf(c).company
+	f := store.TraineeFilter{
+		Company: access.Company.Ident, Status: c.Query("status"), Occupation: c.Query("beruf"),
+		Trainer: c.Query("ausbilder"), Account: c.Query("konto"), Search: strings.TrimSpace(c.Query("suche")),
+		Sort: c.Query("sort", "name"), Desc: c.Query("absteigend") == "1",
+	}
+	f.Page, _ = strconv.Atoi(c.Query("seite", "1"))
+	f.Page = max(f.Page, 1)
+	if access.Role == schema.RoleAusbilder {
+		f.OnlyTrainer = access.Trainer
+	}
+
+	rows, more, err := s.store.Trainees(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	occupations, trainers, err := s.store.TraineeFilterOptions(c.UserContext(), f.Company)
+	if err != nil {
+		return err
+	}
+	base := "/betrieb/" + f.Company + "/" + viewTrainees
+	query := url.Values{}
+	for _, p := range traineeParams {
+		if v := c.Query(p); v != "" {
+			query.Set(p, v)
+		}
+	}
+	p := traineesPage{
+		Filter: f, Rows: rows, More: more, Occupations: occupations, Trainers: trainers, Query: query, Base: base,
+		Active: activeFilters(f, query, base, occupations, trainers),
+	}
+	return s.render(c, fiber.StatusOK, "trainees", page{Title: msg("trainees.title"), Data: p})
+}
+
+// activeFilters lists the filters in effect, each with the list's URL
+// without it.
+func activeFilters(f store.TraineeFilter, q url.Values, base string, occupations, trainers []store.Option) []activeFilter {
+	var out []activeFilter
+	add := func(param, label string) {
+		without := url.Values{}
+		for k, v := range q {
+			if k != param && k != "seite" {
+				without[k] = v
+			}
+		}
+		link := base
+		if len(without) > 0 {
+			link += "?" + without.Encode()
+		}
+		out = append(out, activeFilter{Label: label, Remove: link})
+	}
+	switch f.Status {
+	case store.ContractsEnded:
+		add("status", msg("trainees.filter_status")+": "+msg("trainees.status_ended"))
+	case store.ContractsAll:
+		add("status", msg("trainees.filter_status")+": "+msg("trainees.status_all"))
+	}
+	if f.Occupation != "" {
+		add("beruf", msg("trainees.filter_occupation")+": "+label(occupations, f.Occupation))
+	}
+	if f.Trainer != "" {
+		add("ausbilder", msg("trainees.filter_trainer")+": "+label(trainers, f.Trainer))
+	}
+	switch f.Account {
+	case store.AccountFilterActive:
+		add("konto", msg("trainees.filter_account")+": "+msg("trainees.account_active"))
+	case store.AccountFilterInactive:
+		add("konto", msg("trainees.filter_account")+": "+msg("trainees.account_inactive"))
+	}
+	if f.Search != "" {
+		add("suche", msg("trainees.filter_search")+": „"+f.Search+"“")
+	}
+	return out
+}
+
+func label(opts []store.Option, value string) string {
+	for _, o := range opts {
+		if o.Value == value {
+			return o.Label
+		}
+	}
+	return value
+}
