@@ -35,6 +35,7 @@ type Config struct {
 	Mail            Mail          `yaml:"mail"`
 	Reconcile       Reconcile     `yaml:"reconcile"`
 	Notify          Notify        `yaml:"notify"`
+	Report          Report        `yaml:"report"`
 	Panel           Panel         `yaml:"panel"`
 }
 
@@ -105,10 +106,12 @@ func Default() Config {
 			HoldShare: 0.10,
 		},
 		Notify: Notify{Schedule: "0 7 * * *", ReminderDays: 7},
+		Report: Report{Folder: "data/return", Schedule: "*/15 * * * *"},
 		Panel: Panel{
 			TrustedProxies: []string{},
 			SessionIdle:    30 * time.Minute, SessionMax: 12 * time.Hour, PurgeUnconfirmedAfter: 7 * 24 * time.Hour,
 			PurgeSchedule: "40 * * * *",
+			ExamContact:   "die Prüfungsabteilung Ihrer Kammer",
 			Legal: Legal{
 				Imprint:              defaultImprint,
 				Privacy:              defaultPrivacy,
@@ -243,6 +246,9 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_RECONCILE_HOLD_SHARE":    floatEnv(func(c *Config) *float64 { return &c.Reconcile.HoldShare }),
 	"ASTA_NOTIFY_SCHEDULE":         func(c *Config, v string) error { c.Notify.Schedule = v; return nil },
 	"ASTA_NOTIFY_REMINDER_DAYS":    intEnv(func(c *Config) *int { return &c.Notify.ReminderDays }),
+	"ASTA_REPORT_FOLDER":           func(c *Config, v string) error { c.Report.Folder = v; return nil },
+	"ASTA_REPORT_SCHEDULE":         func(c *Config, v string) error { c.Report.Schedule = v; return nil },
+	"ASTA_PANEL_EXAM_CONTACT":      func(c *Config, v string) error { c.Panel.ExamContact = v; return nil },
 	"ASTA_PANEL_TRUSTED_PROXIES":   listEnv(func(c *Config) *[]string { return &c.Panel.TrustedProxies }),
 	"ASTA_PANEL_SESSION_IDLE":      durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionIdle }),
 	"ASTA_PANEL_SESSION_MAX":       durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionMax }),
@@ -373,6 +379,9 @@ func (c *Config) Validate() error {
 
 	if c.Notify.ReminderDays < 1 {
 		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
+	}
+	if err := c.Report.validate(c.Location()); err != nil {
+		return err
 	}
 	return c.Panel.validate(c.Location())
 }

@@ -114,7 +114,7 @@ import:
 	}
 	def := Default() // the file leaves the other sections at their defaults
 	want.PanelURL, want.Mail, want.Reconcile, want.Notify = def.PanelURL, def.Mail, def.Reconcile, def.Notify
-	want.Panel = def.Panel
+	want.Panel, want.Report = def.Panel, def.Report
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load = %+v\nwant %+v", got, want)
 	}

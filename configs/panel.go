@@ -18,6 +18,7 @@ type Panel struct {
 	PurgeUnconfirmedAfter time.Duration `yaml:"purge_unconfirmed_after"`
 	PurgeSchedule         string        `yaml:"purge_schedule"`
 	ContractManagementURL string        `yaml:"contract_management_url"`
+	ExamContact           string        `yaml:"exam_contact"`
 	Legal                 Legal         `yaml:"legal"`
 }
 
@@ -80,6 +81,10 @@ func (p *Panel) validate(loc *time.Location) error {
 			return fmt.Errorf("panel.contract_management_url %q is invalid: use an https:// address, or leave it "+
 				"empty while the service is not enabled", u)
 		}
+	}
+
+	if strings.TrimSpace(p.ExamContact) == "" {
+		return fmt.Errorf("panel.exam_contact is empty: name whom companies contact about a missed deadline")
 	}
 
 	if !strings.Contains(p.Legal.AccessibilityContact, "@") {

@@ -6,14 +6,15 @@ import (
 	"asta/jobs/mail"
 	"asta/jobs/notify"
 	"asta/jobs/reconcile"
+	"asta/jobs/report"
 	"asta/jobs/retention"
 	"asta/jobs/scheduler"
 	"asta/store"
 )
 
-// addJobs adds the jobs beside the import: notify and purge always, the
-// mail sender unless neither an SMTP host nor a mailbox folder is set, and
-// the reconcile job where the configuration turns it on.
+// addJobs adds the jobs beside the import: notify, report and purge
+// always, the mail sender unless neither an SMTP host nor a mailbox folder
+// is set, and the reconcile job where the configuration turns it on.
 func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) error {
 	st := store.New(e.db)
 
@@ -33,6 +34,16 @@ func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) err
 		UnconfirmedAfter: e.cfg.Panel.PurgeUnconfirmedAfter,
 	})
 	if err := sched.Add(scheduler.Job{Name: "purge", Spec: e.cfg.Panel.PurgeSchedule, Run: purge.Run}); err != nil {
+		return err
+	}
+
+	rep, err := report.New(report.Options{
+		Store: st, Folder: e.cfg.Report.Folder, Location: e.cfg.Location(), Logger: e.log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	if err := sched.Add(scheduler.Job{Name: "report", Spec: e.cfg.Report.Schedule, Run: rep.Run}); err != nil {
 		return err
 	}
 

@@ -46,6 +46,7 @@ type harness struct {
 	clock  *clock
 	logs   *syncBuffer
 	url    string       // base URL of the running panel
+	dbURL  string       // URL of the database, for imports
 	mails  atomic.Int64 // calls of MailQueued
 }
 
@@ -54,7 +55,9 @@ func panelTest(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Helper()
 	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) {
 		importtest.Import(t, db, url, "../testdata/export-small")
-		fn(t, newHarness(t, db, nil))
+		h := newHarness(t, db, nil)
+		h.dbURL = url
+		fn(t, h)
 	})
 }
 
@@ -72,6 +75,9 @@ func newHarness(t *testing.T, db *bun.DB, edit func(*Options)) *harness {
 		BaseURL: "http://portal.test", SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix(trustedProxies)},
 		Hasher:         h.hasher, Now: h.clock.Now, MailQueued: func() { h.mails.Add(1) },
+		ExamContact: "die Prüfungsabteilung Ihrer Kammer",
+		Legal: LegalTexts{Imprint: "Impressum der Kammer", Privacy: "Datenschutz der Kammer",
+			Accessibility: "Erklärung der Kammer", AccessibilityContact: "barrieren@kammer.example"},
 	}
 	if edit != nil {
 		edit(&opts)
@@ -320,6 +326,17 @@ func (h *harness) signUp(email, name string) *browser {
 		want(h.t, http.StatusOK)
 	_, token := h.lastLink(email)
 	b.post("/bestaetigen", url.Values{"t": {token}}).want(h.t, http.StatusOK)
+	return h.signInWith(b, email)
+}
+
+// signIn returns a new browser signed in with the account.
+func (h *harness) signIn(email string) *browser {
+	h.t.Helper()
+	return h.signInWith(h.browser(), email)
+}
+
+func (h *harness) signInWith(b *browser, email string) *browser {
+	h.t.Helper()
 	r := b.post("/anmelden", url.Values{"email": {email}, "password": {testPassword}})
 	if r.StatusCode != http.StatusSeeOther {
 		h.t.Fatalf("sign in as %s = %d\n%s", email, r.StatusCode, r.body)

@@ -414,4 +414,20 @@ E-Mail-Adresse:
 Nach der Bestätigung Ihrer Adresse steht Ihnen der Betrieb zur
 Verfügung.
 `,
+
+	"exam.title":               "Prüfungsanmeldung",
+	"exam.waiting_for_chamber": "vom Betrieb bestätigt, wartet auf die Kammer",
+	"exam.confirmed_by":        "Bestätigt von %s am %s.",
+	"exam.confirmed_notice":    "Die Anmeldung ist bestätigt. Die Kammer erhält Ihre Bestätigung mit der nächsten Rückmeldung.",
+	"exam.no_account":          "Diese(r) Auszubildende hat kein aktives Konto im Azubi-Portal und kann den eigenen Teil der Anmeldung deshalb nicht online erledigen. Bitte sprechen Sie die Person an.",
+	"exam.confirm_legend":      "Der Betrieb bestätigt",
+	"exam.record_book":         "Die Ausbildungsnachweise (Berichtshefte) wurden ordnungsgemäß geführt.",
+	"exam.consent":             "Die oder der Auszubildende ist mit der Anmeldung zur Prüfung einverstanden.",
+	"exam.submit":              "Anmeldung bestätigen",
+	"exam.record_book_missing": "Bitte bestätigen Sie, dass die Ausbildungsnachweise geführt wurden.",
+	"exam.consent_missing":     "Bitte bestätigen Sie das Einverständnis der oder des Auszubildenden.",
+	"exam.not_open":            "Diese Anmeldung wartet nicht mehr auf eine Bestätigung des Betriebs.",
+	"exam.past_due":            "Die Anmeldefrist ist abgelaufen. Eine Bestätigung ist online nicht mehr möglich; bitte wenden Sie sich an %s.",
+	"exam.back":                "Zurück zu den Prüfungsanmeldungen",
+	"audit.exam.confirmed":     "Prüfungsanmeldung bestätigt",
 }

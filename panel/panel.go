@@ -57,6 +57,9 @@ type Options struct {
 	// ContractManagementURL is the contract management service; empty
 	// while it is not enabled.
 	ContractManagementURL string
+	// ExamContact names whom a company contacts about a missed exam
+	// registration deadline, in German.
+	ExamContact string
 	// Legal holds the texts of the legal pages.
 	Legal LegalTexts
 

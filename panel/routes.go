@@ -62,6 +62,8 @@ func (s *Server) routes(app *fiber.App) {
 	company.Get("/"+viewTrainees, requireView(viewTrainees), s.showTrainees)
 	company.Get("/"+viewTrainers, requireView(viewTrainers), s.showTrainers)
 	company.Get("/"+viewExams, requireView(viewExams), s.showExams)
+	company.Get("/"+viewExams+"/:nr", requireView(viewExams), s.showExam)
+	company.Post("/"+viewExams+"/:nr", requireView(viewExams), s.confirmExam)
 	company.Get("/"+viewContracts, requireView(viewContracts), s.showContracts)
 	company.Get("/"+viewSettings, requireView(viewSettings), s.showSettings)
 	company.Post("/"+viewSettings, requireView(viewSettings), s.saveSettings)

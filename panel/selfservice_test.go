@@ -85,6 +85,10 @@ func TestPermissionTable(t *testing.T) {
 		}
 		requests := func(c string) []request {
 			grant, changeStatus := f.grantOfVerwalter, http.StatusUnprocessableEntity
+			examGet, examPost := http.StatusNotFound, http.StatusNotFound // the registration is 0004711's
+			if c == "0004711" {
+				examGet, examPost = http.StatusOK, http.StatusUnprocessableEntity
+			}
 			switch c {
 			case "20931":
 				grant = f.grantOfOtherAdmin
@@ -99,6 +103,8 @@ func TestPermissionTable(t *testing.T) {
 				{"GET", base + "/auszubildende?suche=heide&sort=beginn", nil, false, http.StatusOK},
 				{"GET", base + "/ausbilder", nil, false, http.StatusOK},
 				{"GET", base + "/pruefungen", nil, false, http.StatusOK},
+				{"GET", base + "/pruefungen/P-2027-0002", nil, false, examGet},
+				{"POST", base + "/pruefungen/P-2027-0002", url.Values{}, false, examPost},
 				{"GET", base + "/vertragsmanagement", nil, false, http.StatusOK},
 				{"GET", base + "/einstellungen", nil, true, http.StatusOK},
 				{"POST", base + "/einstellungen", url.Values{"adresse": {"unknown@x.example"}}, true,

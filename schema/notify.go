@@ -31,3 +31,21 @@ type ExamNotification struct {
 	OutboxID           int64 `bun:",nullzero"`
 	CreatedAt          time.Time
 }
+
+// ExamConfirmation is a company's confirmation of an exam registration,
+// waiting to be reported to the chamber until ReportedAt is set.
+// ReturnFile names the return file it was assigned to.
+type ExamConfirmation struct {
+	bun.BaseModel `bun:"table:exam_confirmations"`
+
+	RegistrationNumber string `bun:",pk"`
+	ContractNumber     string
+	CompanyIdent       string
+	UserID             *int64 `bun:",nullzero"`
+	ConfirmedBy        string
+	ConfirmedAt        time.Time
+	RecordBook         bool
+	TraineeConsent     bool
+	ReturnFile         string     `bun:",nullzero"`
+	ReportedAt         *time.Time `bun:",nullzero"`
+}

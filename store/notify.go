@@ -31,8 +31,9 @@ type ExamNotice struct {
 
 // examNoticeQuery selects the open registrations of the companies that
 // want notifications, with their company and trainee. A registration
-// belongs to the company of its contract. Registrations, contracts and
-// companies that the last full export no longer listed are left out.
+// belongs to the company of its contract. Registrations that the company
+// has confirmed in the panel, and registrations, contracts and companies
+// that the last full export no longer listed are left out.
 const examNoticeQuery = `SELECT c.ident AS company_ident, c.name1 AS company_name1, c.notification_email AS email,
 	r.number AS registration_number, r.exam_type, r.period, r.deadline,
 	t.first_name AS trainee_first_name, t.last_name AS trainee_last_name
@@ -43,6 +44,7 @@ JOIN trainees t ON t.number = k.trainee_number
 WHERE r.status = ? AND r.missing_since IS NULL AND k.missing_since IS NULL
 	AND c.missing_since IS NULL AND c.online_registration
 	AND c.notification_email IS NOT NULL AND c.notification_email <> ''
+	AND NOT EXISTS (SELECT 1 FROM exam_confirmations ec WHERE ec.registration_number = r.number)
 	AND NOT EXISTS (SELECT 1 FROM exam_notifications n
 		WHERE n.registration_number = r.number AND n.reason = ?)`
 

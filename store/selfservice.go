@@ -76,25 +76,38 @@ type ExamRow struct {
 	Period         string
 	Deadline       schema.Date
 	Status         string
+	// ConfirmedBy and ConfirmedAt name the company's confirmation, if any.
+	ConfirmedBy string     `bun:",nullzero"`
+	ConfirmedAt *time.Time `bun:",nullzero"`
+}
+
+// WaitsForChamber reports whether the company confirmed the registration
+// and no import has brought the chamber's answer yet.
+func (r *ExamRow) WaitsForChamber() bool {
+	return r.ConfirmedAt != nil && r.Status == schema.ExamOpen
 }
 
 // ExamRegistrations returns the registrations under the company's
 // contracts (only those of the trainer's contracts, if trainer is set),
-// the open ones with the nearest deadline first.
+// the open ones that the company has not confirmed first, nearest
+// deadline first.
 func (s *Store) ExamRegistrations(ctx context.Context, company, trainer string) ([]ExamRow, error) {
 	q := `SELECT r.number, r.contract_number, c.trainee_number, t.first_name, t.last_name,
-			COALESCE(o.name, c.occupation_number) AS occupation, r.exam_type, r.period, r.deadline, r.status
+			COALESCE(o.name, c.occupation_number) AS occupation, r.exam_type, r.period, r.deadline, r.status,
+			ec.confirmed_by, ec.confirmed_at
 		FROM exam_registrations r
 		JOIN contracts c ON c.number = r.contract_number
 		JOIN trainees t ON t.number = c.trainee_number
 		LEFT JOIN occupations o ON o.number = c.occupation_number
+		LEFT JOIN exam_confirmations ec ON ec.registration_number = r.number
 		WHERE c.company_ident = ? AND r.missing_since IS NULL`
 	args := []any{company}
 	if trainer != "" {
 		q += " AND c.trainer_number = ?"
 		args = append(args, trainer)
 	}
-	q += " ORDER BY CASE WHEN r.status = 'OFFEN' THEN 0 ELSE 1 END, r.deadline, r.number"
+	q += " ORDER BY CASE WHEN r.status = 'OFFEN' AND ec.registration_number IS NULL THEN 0 ELSE 1 END, " +
+		"r.deadline, r.number"
 	var rows []ExamRow
 	if err := s.q().NewRaw(q, args...).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("read exam registrations of %s: %w", company, err)

@@ -460,3 +460,39 @@ func seedCompanies(t testing.TB, db *bun.DB, companies, perCompany, round int) {
 	}
 	flush(true)
 }
+
+// TestConfirmedRegistrationsAreLeftOut checks that a registration the
+// company confirmed in the panel is neither announced nor reminded of.
+func TestConfirmedRegistrationsAreLeftOut(t *testing.T) {
+	dialects(t, func(t *testing.T, tdb testDB) {
+		importSample(t, tdb)
+		setService(t, tdb.db, "0004711", true, muellerMail)
+		confirmed := &schema.ExamConfirmation{RegistrationNumber: "P-2027-0001", ContractNumber: "2024-000123",
+			CompanyIdent: "0004711", ConfirmedBy: "Chefin", ConfirmedAt: time.Now().UTC(), RecordBook: true,
+			TraineeConsent: true}
+		if _, err := tdb.db.NewInsert().Model(confirmed).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk := newClock(2027, 4, 1)
+		n, _ := newNotifier(t, tdb.db, clk)
+		run(t, n)
+		for _, d := range decisions(t, tdb.db) {
+			if d.RegistrationNumber == "P-2027-0001" {
+				t.Errorf("confirmed registration got a %s decision", d.Reason)
+			}
+		}
+
+		// The other registration, confirmed after its announcement, gets no
+		// reminder.
+		confirmed.RegistrationNumber, confirmed.ContractNumber = "P-2027-0002", "2025-000456"
+		if _, err := tdb.db.NewInsert().Model(confirmed).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		before := len(decisions(t, tdb.db))
+		clk.Set(2027, 5, 8)
+		run(t, n)
+		if after := len(decisions(t, tdb.db)); after != before {
+			t.Errorf("decisions %d after the reminder day, want %d (no reminder)", after, before)
+		}
+	})
+}
