@@ -42,6 +42,13 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer, environ []st
 		return fail(stderr, "serve", err)
 	}
 	defer e.db.Close()
+	if !schema.IsPostgres(e.db) {
+		release, err := lockSQLiteServe(e.cfg.Database)
+		if err != nil {
+			return fail(stderr, "serve", err)
+		}
+		defer release()
+	}
 	if err := e.serve(ctx, *demo); err != nil {
 		e.log.Error("astad failed", "error", err)
 		return exitFailed

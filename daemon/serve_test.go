@@ -308,3 +308,31 @@ func TestServeUnexpectedArgument(t *testing.T) {
 	r.check(t, exitUsage)
 	checkContains(t, "stderr", r.stderr, `unexpected argument "now"`)
 }
+
+func TestServeRefusesSecondOnSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "asta.db")
+	environ := []string{"ASTA_DATABASE_URL=" + db, "ASTA_INBOX=" + t.TempDir(), "ASTA_LISTEN=127.0.0.1:0"}
+	first := startServe(t, environ)
+	first.address(t)
+
+	second := startServe(t, environ)
+	select {
+	case code := <-second.done:
+		second.done <- code
+		if code != exitFailed {
+			t.Errorf("second serve exit status = %d, want %d", code, exitFailed)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("a second astad serve on the same SQLite file started")
+	}
+	checkContains(t, "log", second.stderr.String(), "another astad serve uses this database", db, "PostgreSQL")
+
+	// A one-off command runs beside it.
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"migrate"}, &out, &out, environ); code != exitOK {
+		t.Errorf("astad migrate beside serve = %d:\n%s", code, out.String())
+	}
+	if code := first.stop(t); code != exitOK {
+		t.Errorf("first serve exit status = %d", code)
+	}
+}
