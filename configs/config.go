@@ -37,6 +37,7 @@ type Config struct {
 	Notify          Notify        `yaml:"notify"`
 	Report          Report        `yaml:"report"`
 	Panel           Panel         `yaml:"panel"`
+	Metrics         Metrics       `yaml:"metrics"`
 }
 
 // Mail configures the SMTP server that the outbox's mails go to, or the
@@ -119,6 +120,7 @@ func Default() Config {
 				AccessibilityContact: "barrierefreiheit@example.invalid",
 			},
 		},
+		Metrics: Metrics{AllowedNetworks: []string{}},
 		Import: Import{
 			Inbox:           "data/inbox",
 			Schedule:        "*/5 * * * *",
@@ -267,6 +269,10 @@ var envOptions = map[string]func(c *Config, v string) error{
 		c.Panel.Legal.AccessibilityContact = v
 		return nil
 	},
+	"ASTA_METRICS_ALLOWED_NETWORKS": listEnv(func(c *Config) *[]string { return &c.Metrics.AllowedNetworks }),
+	"ASTA_METRICS_TOKEN":            func(c *Config, v string) error { c.Metrics.Token = v; return nil },
+	"ASTA_METRICS_USERNAME":         func(c *Config, v string) error { c.Metrics.Username = v; return nil },
+	"ASTA_METRICS_PASSWORD":         func(c *Config, v string) error { c.Metrics.Password = v; return nil },
 }
 
 // envIgnored lists ASTA_* variables that are not options: the config
@@ -276,6 +282,10 @@ func envIgnored(key string) bool {
 }
 
 func (c *Config) applyEnv(environ []string) error {
+	environ, err := resolveSecretFiles(environ)
+	if err != nil {
+		return err
+	}
 	for _, kv := range environ {
 		key, val, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(key, "ASTA_") || envIgnored(key) {
@@ -381,6 +391,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
 	}
 	if err := c.Report.validate(c.Location()); err != nil {
+		return err
+	}
+
+	if err := c.Metrics.validate(); err != nil {
 		return err
 	}
 	return c.Panel.validate(c.Location())

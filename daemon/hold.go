@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"asta/schema"
+	"asta/store"
 )
 
 // holdCmd lists held packages, or confirms or discards one.
@@ -34,10 +35,11 @@ func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 		return fail(stderr, "hold", err)
 	}
 	defer e.db.Close()
+	st := store.New(e.db)
 
 	if verb == "list" {
-		var holds []schema.PackageHold
-		if err := e.db.NewSelect().Model(&holds).Where("decision IS NULL").Order("exported_at").Scan(ctx); err != nil {
+		holds, err := st.HeldPackages(ctx)
+		if err != nil {
 			return fail(stderr, "hold", err)
 		}
 		for _, h := range holds {
@@ -54,16 +56,14 @@ func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 	if verb == "discard" {
 		decision = schema.HoldDiscarded
 	}
-	// The prefix goes into a LIKE pattern, so it must not contain % or _.
 	prefix := strings.ToLower(fs.Arg(1))
 	if len(prefix) < 6 || strings.Trim(prefix, "0123456789abcdef") != "" {
 		fmt.Fprintf(stderr, "astad hold: invalid package id %q: give at least 6 hex digits "+
 			"of an id from astad hold list\n", fs.Arg(1))
 		return exitUsage
 	}
-	var ids []string
-	if err := e.db.NewSelect().Model((*schema.PackageHold)(nil)).Column("package_id").
-		Where("decision IS NULL AND package_id LIKE ?", prefix+"%").Scan(ctx, &ids); err != nil {
+	ids, err := st.HeldPackageIDs(ctx, prefix)
+	if err != nil {
 		return fail(stderr, "hold", err)
 	}
 	if len(ids) != 1 {
@@ -71,9 +71,7 @@ func holdCmd(ctx context.Context, args []string, stdout, stderr io.Writer, envir
 			"of one id from astad hold list\n", fs.Arg(1), len(ids))
 		return exitUsage
 	}
-	if _, err := e.db.NewUpdate().Model((*schema.PackageHold)(nil)).
-		Set("decision = ?", decision).Set("decided_at = ?", time.Now().UTC()).
-		Where("package_id = ? AND decision IS NULL", ids[0]).Exec(ctx); err != nil {
+	if err := st.DecideHold(ctx, ids[0], decision, time.Now()); err != nil {
 		return fail(stderr, "hold", err)
 	}
 	fmt.Fprintf(stdout, "package %s %s; the next import run takes it\n", fs.Arg(1), decision)

@@ -99,6 +99,10 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 			Imprint: e.cfg.Panel.Legal.Imprint, Privacy: e.cfg.Panel.Legal.Privacy,
 			Accessibility: e.cfg.Panel.Legal.Accessibility, AccessibilityContact: e.cfg.Panel.Legal.AccessibilityContact,
 		},
+		MetricsAccess: panel.MetricsAccess{
+			Networks: e.cfg.Metrics.Networks(), Token: e.cfg.Metrics.Token,
+			Username: e.cfg.Metrics.Username, Password: e.cfg.Metrics.Password,
+		},
 		MailQueued: func() { _ = sched.Trigger("mail") }, // no mail job: the mail waits in the outbox
 	})
 	if err != nil {

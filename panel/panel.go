@@ -62,6 +62,8 @@ type Options struct {
 	ExamContact string
 	// Legal holds the texts of the legal pages.
 	Legal LegalTexts
+	// MetricsAccess limits who may read /metrics.
+	MetricsAccess MetricsAccess
 
 	// Hasher defaults to argon2id; tests count its calls.
 	Hasher Hasher

@@ -13,7 +13,7 @@ func (s *Server) routes(app *fiber.App) {
 	metrics := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{ErrorLog: slogAdapter{s.log}})
 	app.Get("/healthz", healthz)
 	app.Get("/readyz", readyz(s.opts.Ready))
-	app.Get("/metrics", adaptor.HTTPHandler(metrics))
+	app.Get("/metrics", s.guardMetrics, adaptor.HTTPHandler(metrics))
 	app.Get("/static/:file", s.serveStatic)
 
 	web := app.Group("", s.loadSession, s.checkCSRF)

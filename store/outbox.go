@@ -186,3 +186,60 @@ func (s *Store) RequeueFailedMails(ctx context.Context) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// MailDiscarded is the state of a failed mail that an operator gave up;
+// it is never sent.
+const MailDiscarded = "discarded"
+
+// FailedMail is a failed outbox mail as the operators' console lists it,
+// without its bodies, which may hold one-time links.
+type FailedMail struct {
+	ID        int64
+	Recipient string
+	Subject   string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+}
+
+// FailedMails returns up to limit failed mails, the newest first.
+func (s *Store) FailedMails(ctx context.Context, limit int) ([]FailedMail, error) {
+	var mails []FailedMail
+	err := s.db.NewSelect().Model((*schema.OutboxMail)(nil)).
+		Column("id", "recipient", "subject", "attempts", "created_at").
+		ColumnExpr("coalesce(last_error, '') AS last_error").
+		Where("state = ?", schema.MailFailed).
+		Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx, &mails)
+	if err != nil {
+		return nil, fmt.Errorf("read failed mails: %w", err)
+	}
+	return mails, nil
+}
+
+// RequeueMail puts the failed mail id back into the queue with its
+// attempts reset. It returns [ErrNotPending] unless the mail is failed.
+func (s *Store) RequeueMail(ctx context.Context, id int64) error {
+	q := s.db.NewUpdate().Model((*schema.OutboxMail)(nil)).
+		Set("state = ?", schema.MailPending).Set("attempts = 0").Set("next_attempt_at = ?", time.Now().UTC())
+	return s.updateFailedMail(ctx, q, id, "requeue mail %d")
+}
+
+// DiscardMail marks the failed mail id as discarded, so that nobody
+// retries it. It returns [ErrNotPending] unless the mail is failed.
+func (s *Store) DiscardMail(ctx context.Context, id int64) error {
+	q := s.db.NewUpdate().Model((*schema.OutboxMail)(nil)).Set("state = ?", MailDiscarded)
+	return s.updateFailedMail(ctx, q, id, "discard mail %d")
+}
+
+// updateFailedMail runs q on the failed mail id. op is the error's prefix,
+// with a %d for id.
+func (s *Store) updateFailedMail(ctx context.Context, q *bun.UpdateQuery, id int64, op string) error {
+	res, err := q.Where("id = ?", id).Where("state = ?", schema.MailFailed).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf(op+": %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf(op+": no failed mail with this id: %w", id, ErrNotPending)
+	}
+	return nil
+}
