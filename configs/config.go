@@ -36,6 +36,7 @@ type Config struct {
 	Reconcile       Reconcile     `yaml:"reconcile"`
 	Notify          Notify        `yaml:"notify"`
 	Report          Report        `yaml:"report"`
+	Retention       Retention     `yaml:"retention"`
 	Panel           Panel         `yaml:"panel"`
 	Metrics         Metrics       `yaml:"metrics"`
 }
@@ -108,6 +109,10 @@ func Default() Config {
 		},
 		Notify: Notify{Schedule: "0 7 * * *", ReminderDays: 7},
 		Report: Report{Folder: "data/return", Schedule: "*/15 * * * *"},
+		Retention: Retention{
+			Schedule: "30 3 * * *", TraineeYears: 3, RejectedRecordsAfter: 90 * 24 * time.Hour,
+			MailBodiesAfter: 30 * 24 * time.Hour, AuditDetailsAfter: 365 * 24 * time.Hour,
+		},
 		Panel: Panel{
 			TrustedProxies: []string{},
 			SessionIdle:    30 * time.Minute, SessionMax: 12 * time.Hour, PurgeUnconfirmedAfter: 7 * 24 * time.Hour,
@@ -248,12 +253,23 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_RECONCILE_HOLD_SHARE":    floatEnv(func(c *Config) *float64 { return &c.Reconcile.HoldShare }),
 	"ASTA_NOTIFY_SCHEDULE":         func(c *Config, v string) error { c.Notify.Schedule = v; return nil },
 	"ASTA_NOTIFY_REMINDER_DAYS":    intEnv(func(c *Config) *int { return &c.Notify.ReminderDays }),
-	"ASTA_REPORT_FOLDER":           func(c *Config, v string) error { c.Report.Folder = v; return nil },
-	"ASTA_REPORT_SCHEDULE":         func(c *Config, v string) error { c.Report.Schedule = v; return nil },
-	"ASTA_PANEL_EXAM_CONTACT":      func(c *Config, v string) error { c.Panel.ExamContact = v; return nil },
-	"ASTA_PANEL_TRUSTED_PROXIES":   listEnv(func(c *Config) *[]string { return &c.Panel.TrustedProxies }),
-	"ASTA_PANEL_SESSION_IDLE":      durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionIdle }),
-	"ASTA_PANEL_SESSION_MAX":       durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionMax }),
+	"ASTA_RETENTION_SCHEDULE":      func(c *Config, v string) error { c.Retention.Schedule = v; return nil },
+	"ASTA_RETENTION_TRAINEE_YEARS": intEnv(func(c *Config) *int { return &c.Retention.TraineeYears }),
+	"ASTA_RETENTION_REJECTED_RECORDS_AFTER": durationEnv(func(c *Config) *time.Duration {
+		return &c.Retention.RejectedRecordsAfter
+	}),
+	"ASTA_RETENTION_MAIL_BODIES_AFTER": durationEnv(func(c *Config) *time.Duration {
+		return &c.Retention.MailBodiesAfter
+	}),
+	"ASTA_RETENTION_AUDIT_DETAILS_AFTER": durationEnv(func(c *Config) *time.Duration {
+		return &c.Retention.AuditDetailsAfter
+	}),
+	"ASTA_REPORT_FOLDER":         func(c *Config, v string) error { c.Report.Folder = v; return nil },
+	"ASTA_REPORT_SCHEDULE":       func(c *Config, v string) error { c.Report.Schedule = v; return nil },
+	"ASTA_PANEL_EXAM_CONTACT":    func(c *Config, v string) error { c.Panel.ExamContact = v; return nil },
+	"ASTA_PANEL_TRUSTED_PROXIES": listEnv(func(c *Config) *[]string { return &c.Panel.TrustedProxies }),
+	"ASTA_PANEL_SESSION_IDLE":    durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionIdle }),
+	"ASTA_PANEL_SESSION_MAX":     durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionMax }),
 	"ASTA_PANEL_PURGE_UNCONFIRMED_AFTER": durationEnv(func(c *Config) *time.Duration {
 		return &c.Panel.PurgeUnconfirmedAfter
 	}),
@@ -390,6 +406,10 @@ func (c *Config) Validate() error {
 	if c.Notify.ReminderDays < 1 {
 		return fmt.Errorf("notify.reminder_days %d must be at least 1", c.Notify.ReminderDays)
 	}
+	if err := c.Retention.validate(c.Location()); err != nil {
+		return err
+	}
+
 	if err := c.Report.validate(c.Location()); err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ import:
 	}
 	def := Default() // the file leaves the other sections at their defaults
 	want.PanelURL, want.Mail, want.Reconcile, want.Notify = def.PanelURL, def.Mail, def.Reconcile, def.Notify
-	want.Panel, want.Report, want.Metrics = def.Panel, def.Report, def.Metrics
+	want.Panel, want.Report, want.Metrics, want.Retention = def.Panel, def.Report, def.Metrics, def.Retention
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load = %+v\nwant %+v", got, want)
 	}

@@ -37,6 +37,19 @@ func (e *env) addJobs(sched *scheduler.Scheduler, reg prometheus.Registerer) err
 		return err
 	}
 
+	keep := e.cfg.Retention
+	data, err := retention.NewData(retention.DataOptions{
+		Store: st, Logger: e.log, Location: e.cfg.Location(), Registerer: reg, TraineeYears: keep.TraineeYears,
+		RejectedRecordsAfter: keep.RejectedRecordsAfter, MailBodiesAfter: keep.MailBodiesAfter,
+		AuditDetailsAfter: keep.AuditDetailsAfter,
+	})
+	if err != nil {
+		return err
+	}
+	if err := sched.Add(scheduler.Job{Name: "retention", Spec: keep.Schedule, Run: data.Run}); err != nil {
+		return err
+	}
+
 	rep, err := report.New(report.Options{
 		Store: st, Folder: e.cfg.Report.Folder, Location: e.cfg.Location(), Logger: e.log, Registerer: reg,
 	})
