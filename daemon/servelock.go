@@ -14,8 +14,8 @@ import (
 var errServeRunning = errors.New("another astad serve uses this database")
 
 // lockSQLiteServe takes an exclusive lock on a file beside the SQLite
-// database, so that a second astad serve on the same file refuses to
-// start; one-off commands such as astad import do not take it. The lock
+// database, so that a second astad serve on the same file fails to start.
+// One-off commands such as astad import do not take it. The lock
 // ends with the process, also when it is killed.
 func lockSQLiteServe(dbPath string) (release func(), err error) {
 	path := dbPath + ".serve.lock"

@@ -66,8 +66,8 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	return c.Redirect("/konto?ok=passwort", fiber.StatusSeeOther)
 }
 
-// changeEmail mails a confirmation link to the new address and tells the
-// old one; the address changes when the link is used.
+// changeEmail mails a confirmation link to the new address and a notice
+// to the old one. The address changes when the link is used.
 func (s *Server) changeEmail(c *fiber.Ctx) error {
 	v := visitorOf(c)
 	f := newForm()

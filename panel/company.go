@@ -21,7 +21,7 @@ const (
 // companyAccess is a company and the visitor's role in it. Inherited is set
 // when the role comes from a head company; Trainer is the trainer record
 // that an Ausbilder grant is linked to. A company that the chamber deleted
-// is Suspended: its start page says so and shows nothing else.
+// is Suspended: its start page shows a notice and nothing else.
 type companyAccess struct {
 	Company   *schema.Company
 	Role      string
@@ -53,7 +53,7 @@ const (
 	viewContracts = "vertragsmanagement"
 )
 
-// requireCompany answers 404 unless the visitor has a role in the company
+// requireCompany responds with 404 unless the visitor has a role in the company
 // of the URL, their own or as Administrator of a head company.
 func (s *Server) requireCompany(c *fiber.Ctx) error {
 	access, err := s.access(c, visitorOf(c).user.ID, c.Params("ident"))
@@ -67,7 +67,7 @@ func (s *Server) requireCompany(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// requireView answers 404 unless the visitor's role may open the view.
+// requireView responds with 404 unless the visitor's role may open the view.
 func requireView(view string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if !visitorOf(c).company.Can(view) {

@@ -28,8 +28,8 @@ const (
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// visitor is who sends the request: a signed-in user with their session,
-// or nobody. It is kept in the request's locals.
+// visitor is the sender of a request: a signed-in user with their
+// session, or an anonymous visitor. It is kept in the request's locals.
 type visitor struct {
 	user        *schema.User
 	session     *schema.Session
@@ -175,7 +175,7 @@ func (s *Server) requireSecondFactor(c *fiber.Ctx) error {
 	return c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// requireOperator answers 404 to everyone but chamber operators.
+// requireOperator responds with 404 to everyone but chamber operators.
 func (s *Server) requireOperator(c *fiber.Ctx) error {
 	if !visitorOf(c).user.Operator {
 		return fiber.ErrNotFound
@@ -231,7 +231,7 @@ func (s *Server) trusted(a netip.Addr) bool {
 }
 
 // isHTTPS reports whether the client reached the panel over TLS, directly
-// or through a trusted proxy that says so.
+// or through a trusted proxy that reports TLS in X-Forwarded-Proto.
 func (s *Server) isHTTPS(c *fiber.Ctx) bool {
 	if c.Context().IsTLS() {
 		return true

@@ -27,9 +27,9 @@ func (s *Server) showRegister(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "register", page{Title: msg("register.title")})
 }
 
-// register creates an account and mails a confirmation link. An address
-// that has an account gets the same answer and does the same work (one
-// password hash, one mail), but its owner is told instead.
+// register creates an account and mails a confirmation link. A taken
+// address gets the same response and costs the same work (one password
+// hash, one mail); the mail then goes to its owner with a notice.
 func (s *Server) register(c *fiber.Ctx) error {
 	f := newForm()
 	email := strings.TrimSpace(norm.NFC.String(c.FormValue("email")))

@@ -20,7 +20,7 @@ import (
 //go:embed templates static
 var assets embed.FS
 
-// errCSRF answers a state-changing request without a valid CSRF token.
+// errCSRF is the error of a state-changing request without a valid CSRF token.
 var errCSRF = fiber.NewError(fiber.StatusForbidden, "csrf")
 
 // form is the state of a submitted form: the values to show again and the
@@ -214,7 +214,7 @@ func (s *Server) execute(c *fiber.Ctx, status int, t *template.Template, name st
 }
 
 // handleError is the app's one error writer: a Fiber error gets its status
-// and a German page, anything else is logged and answered with 500.
+// and a German page; any other error is logged and gets status 500.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, key := fiber.StatusInternalServerError, "error.internal"
 	var fe *fiber.Error
@@ -246,7 +246,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return nil
 }
 
-// notFound answers every path that no route matched.
+// notFound responds with 404 to every path that no route matched.
 func (s *Server) notFound(*fiber.Ctx) error {
 	return fiber.ErrNotFound
 }

@@ -138,8 +138,8 @@ func (s *Server) showForgot(c *fiber.Ctx) error {
 }
 
 // forgot mails a reset link to a known address, and to an unknown one a
-// mail that says no account has it: the same answer and one mail either
-// way.
+// notice that no account uses it. Both get the same response and one
+// mail.
 func (s *Server) forgot(c *fiber.Ctx) error {
 	f := newForm()
 	email := strings.TrimSpace(c.FormValue("email"))

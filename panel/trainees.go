@@ -34,7 +34,7 @@ var traineeParams = []string{"status", "beruf", "ausbilder", "konto", "suche", "
 
 // showTrainees lists the company's trainees with the filters, search, sort
 // and page of the URL, so that reload, back and a shared link show the same
-// list. An Ausbilder sees only the trainees of their own contracts.
+// list. An Ausbilder gets only the trainees of their own contracts.
 func (s *Server) showTrainees(c *fiber.Ctx) error {
 	access := visitorOf(c).company
 	f := store.TraineeFilter{

@@ -7,8 +7,8 @@ import (
 	"asta/store"
 )
 
-// showTrainers lists the company's trainers with their trainees. An
-// Ausbilder sees only themselves.
+// showTrainers lists the company's trainers with their trainees. For an
+// Ausbilder the list holds only their own trainer record.
 func (s *Server) showTrainers(c *fiber.Ctx) error {
 	access := visitorOf(c).company
 	only := ""
@@ -23,8 +23,8 @@ func (s *Server) showTrainers(c *fiber.Ctx) error {
 }
 
 // showExams lists the exam registrations of the company's trainees, the
-// open ones with the nearest deadline first. An Ausbilder sees those of
-// their own trainees.
+// open ones with the nearest deadline first. For an Ausbilder the list
+// holds those of their own trainees.
 func (s *Server) showExams(c *fiber.Ctx) error {
 	access := visitorOf(c).company
 	only := ""

@@ -16,9 +16,9 @@ import (
 
 var umlautVowel = map[rune]rune{'ä': 'a', 'ö': 'o', 'ü': 'u'}
 
-// fold returns s in lower case with ß as ss, ä, ö, ü as a, o, u (or as ae,
-// oe, ue when twoLetter is set), other accents dropped, and every
-// character that is neither a letter nor a digit removed.
+// fold returns s in lower case with ß as ss and ä, ö, ü as a, o, u (or as
+// ae, oe, ue when twoLetter is set). It drops other accents and every
+// character that is neither a letter nor a digit.
 func fold(s string, twoLetter bool) string {
 	var b strings.Builder
 	for _, r := range norm.NFC.String(strings.ToLower(s)) {

@@ -82,7 +82,7 @@ type ExamRow struct {
 }
 
 // WaitsForChamber reports whether the company confirmed the registration
-// and no import has brought the chamber's answer yet.
+// and no import has brought the chamber's decision yet.
 func (r *ExamRow) WaitsForChamber() bool {
 	return r.ConfirmedAt != nil && r.Status == schema.ExamOpen
 }

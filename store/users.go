@@ -169,7 +169,8 @@ func (s *Store) RevokeTokens(ctx context.Context, userID int64, purpose string, 
 
 // PurgeTokens deletes the links that expired before cutoff, used or not,
 // and returns how many. The links of unconfirmed accounts go with the
-// accounts, so that [Store.PurgeUnconfirmed] still sees when they expired.
+// accounts, so that [Store.PurgeUnconfirmed] can still check when they
+// expired.
 func (s *Store) PurgeTokens(ctx context.Context, cutoff time.Time) (int64, error) {
 	res, err := s.q().NewRaw(`DELETE FROM user_tokens WHERE expires_at < ?
 		AND user_id IN (SELECT id FROM users WHERE confirmed_at IS NOT NULL)`, cutoff.UTC()).Exec(ctx)
