@@ -6,7 +6,7 @@ import (
 	"net/netip"
 )
 
-// Metrics configures who may read /metrics: the networks it answers and
+// Metrics configures who may read /metrics: the networks it serves and
 // the credentials that a scrape must send. All empty leaves it open.
 type Metrics struct {
 	AllowedNetworks []string `yaml:"allowed_networks"`

@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		"mail":         mailCmd,
 		"operator":     operatorCmd,
 		"bench-import": benchImport,
+		"healthcheck":  healthcheck,
 	}
 	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
 		fmt.Fprint(stdout, usage)

@@ -13,8 +13,8 @@ import (
 // MetricsAccess limits who may read /metrics. The zero value lets
 // everyone.
 type MetricsAccess struct {
-	// Networks that /metrics answers; a client elsewhere gets 404. Empty
-	// allows every address. The client is the peer, or the address that a
+	// Networks whose clients may read /metrics; a client elsewhere gets 404.
+	// Empty allows every address. The client is the peer, or the address a
 	// trusted proxy forwards.
 	Networks []netip.Prefix
 	// Token, when set, is the bearer token that a scrape must send.
