@@ -62,7 +62,7 @@ type axeViolation struct {
 // operationsRoutes are the GET routes that serve machines, not pages.
 var operationsRoutes = []string{"/healthz", "/readyz", "/metrics", "/static/:file"}
 
-// fragmentRoutes are the GET routes that answer htmx requests with a
+// fragmentRoutes are the GET routes that respond to htmx requests with a
 // fragment of a page. The audit checks each inside the page that loads
 // it.
 var fragmentRoutes = []string{"/betrieb/:ident/import-status"}
@@ -71,7 +71,7 @@ var fragmentRoutes = []string{"/betrieb/:ident/import-status"}
 type pageState struct {
 	name string
 	// route is the GET route of routes.go that shows the page, or "" for
-	// the error pages that answer any path.
+	// the error pages that any path can lead to.
 	route string
 	// show brings the tab to the page in this state.
 	show func(t *testing.T, f *auditFixture)
@@ -261,6 +261,10 @@ func pageStates() []pageState {
 			f.as(t, f.admin)
 			f.open(t, "/betrieb/0004712", http.StatusOK)
 		}},
+		{"company deleted by the chamber", "/betrieb/:ident", func(t *testing.T, f *auditFixture) {
+			f.as(t, f.suspended)
+			f.open(t, "/betrieb/20931", http.StatusOK)
+		}},
 		{"company import running", "/betrieb/:ident", func(t *testing.T, f *auditFixture) {
 			f.runningImport(t)
 			f.as(t, f.admin)
@@ -297,6 +301,30 @@ func pageStates() []pageState {
 		{"exams", "/betrieb/:ident/pruefungen", func(t *testing.T, f *auditFixture) {
 			f.as(t, f.admin)
 			f.open(t, "/betrieb/0004711/pruefungen", http.StatusOK)
+		}},
+		{"exam open", "/betrieb/:ident/pruefungen/:nr", func(t *testing.T, f *auditFixture) {
+			f.as(t, f.admin)
+			f.open(t, "/betrieb/0004711/pruefungen/P-2027-0002", http.StatusOK)
+		}},
+		{"exam declarations missing", "/betrieb/:ident/pruefungen/:nr", func(t *testing.T, f *auditFixture) {
+			f.as(t, f.admin)
+			f.open(t, "/betrieb/0004711/pruefungen/P-2027-0002", http.StatusOK)
+			f.submit(t, "main form", nil, http.StatusUnprocessableEntity)
+		}},
+		{"exam confirmed", "/betrieb/:ident/pruefungen/:nr", func(t *testing.T, f *auditFixture) {
+			f.as(t, f.admin)
+			f.open(t, "/betrieb/0004711/pruefungen/P-2027-0002", http.StatusOK)
+			evaluate[chromedp.Void](t, f.c, `document.querySelectorAll('main input[type="checkbox"]').forEach(e => { e.checked = true })`)
+			f.submit(t, "main form", nil, http.StatusOK)
+		}},
+		{"exam past its deadline", "/betrieb/:ident/pruefungen/:nr", func(t *testing.T, f *auditFixture) {
+			past := schema.DateOf(f.h.clock.Now().AddDate(0, 0, -1))
+			if _, err := f.h.db.NewUpdate().Model((*schema.ExamRegistration)(nil)).Set("deadline = ?", past).
+				Where("number = 'P-2027-0001'").Exec(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			f.as(t, f.admin)
+			f.open(t, "/betrieb/0004711/pruefungen/P-2027-0001", http.StatusOK)
 		}},
 		{"contract management", "/betrieb/:ident/vertragsmanagement", func(t *testing.T, f *auditFixture) {
 			f.as(t, f.admin)
@@ -437,6 +465,7 @@ type auditFixture struct {
 	member      *browser // signed in, no company
 	memberEmail string
 	admin       *browser // Administrator of 0004711
+	suspended   *browser // Administrator of 20931, which the chamber deleted
 	locked      *browser // locked out of activation
 	newOperator *browser // operator without an authenticator
 	operator    *browser // operator with an authenticator, before the code
@@ -453,6 +482,14 @@ func newAuditFixture(t *testing.T, h *harness, c *chrome) *auditFixture {
 	f.admin.post("/aktivieren", url.Values{"ident": {"0004711"}, "code": {"K7QM-2XHD-9PLA"}}).
 		want(t, http.StatusSeeOther)
 	if _, err := h.st.RefreshSearchIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	f.suspended = h.signUp("baecker@example.org", "Bernd Bäcker")
+	f.suspended.post("/aktivieren", url.Values{"ident": {"20931"}, "code": {"P4TR-8WNE-3ZKC"}}).
+		want(t, http.StatusSeeOther)
+	if _, err := h.db.NewUpdate().Model((*schema.Company)(nil)).Set("status = 'GELOESCHT'").
+		Where("ident = '20931'").Exec(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -522,7 +559,7 @@ func action(path string) string {
 
 // submit sets the fields of the form that the CSS selector finds to
 // values, by name, presses its submit button and checks the HTTP status of
-// the answer.
+// the response.
 func (f *auditFixture) submit(t *testing.T, form string, values map[string]string, status int) {
 	t.Helper()
 	var steps []chromedp.Action[chromedp.Void]
@@ -584,8 +621,8 @@ func (f *auditFixture) violations(t *testing.T) []axeViolation {
 }
 
 // audit fails the test with every rule that the tab's page breaks, and
-// every rule that axe-core could not decide: none of the panel's pages
-// needs a human review.
+// every rule that axe-core could not decide, because none of the panel's
+// pages needs a human review.
 func (f *auditFixture) audit(t *testing.T) {
 	t.Helper()
 	violations := f.violations(t)

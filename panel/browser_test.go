@@ -71,7 +71,7 @@ func newChrome(t *testing.T, base string) *chrome {
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		// Without these flags Chromium contacts Google's servers for
-		// updates, field trials and sync, which a closed network refuses.
+		// updates, field trials and sync, which a closed network rejects.
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -106,14 +106,14 @@ func newChrome(t *testing.T, base string) *chrome {
 	return &chrome{ctx: ctx, base: base, output: output}
 }
 
-// run runs the actions within stepTimeout and fails the test with what
-// describes the step.
-func (c *chrome) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+// run runs the actions within stepTimeout and fails the test with the
+// step's description if they fail.
+func (c *chrome) run(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(c.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+		t.Fatalf("%s: %v", step, err)
 	}
 }
 
@@ -132,13 +132,13 @@ func (c *chrome) open(t *testing.T, target string) int64 {
 
 // submit runs the actions, which must load a new page, such as pressing
 // Enter in a form, and returns the HTTP status of the new document.
-func (c *chrome) submit(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) int64 {
+func (c *chrome) submit(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(c.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, actions...)
 	if err != nil {
-		t.Fatalf("%s: %v", what, err)
+		t.Fatalf("%s: %v", step, err)
 	}
 	return resp.Status
 }
@@ -181,7 +181,8 @@ func evaluate[T any](t *testing.T, c *chrome, expression string) T {
 }
 
 // useCookies replaces the browser's cookies with those of the HTTP test
-// client b, so that the tab continues b's session; nil b clears them.
+// client b, so that the tab continues b's session. With nil b it only
+// clears them.
 func (c *chrome) useCookies(t *testing.T, b *browser) {
 	t.Helper()
 	c.run(t, "clear cookies", func(ctx context.Context, tab *chromedp.Target) (chromedp.Void, error) {
