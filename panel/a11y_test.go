@@ -646,6 +646,7 @@ func (f *auditFixture) audit(t *testing.T) {
 // TestAccessibility audits every page of pageStates with axe-core in
 // Chromium against WCAG 2.1 A and AA.
 func TestAccessibility(t *testing.T) {
+	chromiumPath(t)
 	path := filepath.Join(t.TempDir(), "asta.db")
 	db := dbtest.SQLitePath(t, path)
 	importtest.Import(t, db, path, "../testdata/export-small")
@@ -670,6 +671,7 @@ func TestAccessibility(t *testing.T) {
 // page breaks, with the elements that break them, and the rules that
 // need a review.
 func TestAuditFindsViolations(t *testing.T) {
+	chromiumPath(t)
 	h := newHarness(t, dbtest.SQLite(t), nil)
 	f := &auditFixture{h: h, c: newChrome(t, h.url), axe: readAxe(t)}
 	f.open(t, "/anmelden", http.StatusOK)

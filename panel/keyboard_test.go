@@ -67,6 +67,7 @@ func (c *chrome) typeInto(t *testing.T, id, text string) {
 // keys of the text and Enter alone, and checks that every element that
 // receives the focus shows it.
 func TestBrowserKeyboardOnly(t *testing.T) {
+	chromiumPath(t)
 	h := newHarness(t, dbtest.SQLite(t), nil)
 	c := newChrome(t, h.url)
 	const email = "tastatur@example.org"
