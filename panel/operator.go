@@ -140,12 +140,3 @@ func (s *Server) enrol(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/konsole", fiber.StatusSeeOther)
 }
-
-// showConsole is the operators' start page.
-func (s *Server) showConsole(c *fiber.Ctx) error {
-	runs, err := s.store.RecentImportRuns(c.UserContext(), 20)
-	if err != nil {
-		return err
-	}
-	return s.render(c, fiber.StatusOK, "console", page{Title: msg("console.title"), Data: runs})
-}
