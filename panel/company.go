@@ -79,19 +79,22 @@ func requireView(view string) fiber.Handler {
 
 // access returns the user's role in the company, or nil for none. An
 // Ausbilder grant counts only while its trainer record is active at the
-// company.
+// company. One query reads the company with the user's own grant; the
+// head companies are read only when that grant gives no access.
 func (s *Server) access(c *fiber.Ctx, userID int64, ident string) (*companyAccess, error) {
 	ctx := c.UserContext()
-	co, err := s.store.Company(ctx, ident)
+	cg, err := s.store.CompanyGrant(ctx, userID, ident)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.ownAccess(c, userID, co)
-	if err != nil || a != nil {
-		return a, err
+	co := cg.Company
+	if cg.Grant != nil {
+		if a := ownAccess(cg); a != nil {
+			return a, nil
+		}
 	}
 
 	heads, err := s.store.HeadIdents(ctx, ident)
@@ -110,27 +113,20 @@ func (s *Server) access(c *fiber.Ctx, userID int64, ident string) (*companyAcces
 	return nil, nil
 }
 
-// ownAccess returns the user's own grant in the company, or nil.
-func (s *Server) ownAccess(c *fiber.Ctx, userID int64, co *schema.Company) (*companyAccess, error) {
-	g, err := s.store.UserGrant(c.UserContext(), userID, co.Ident)
-	if err != nil || g == nil {
-		return nil, err
-	}
+// ownAccess returns the access that the user's own grant gives, or nil
+// for an Ausbilder grant whose trainer record is missing, inactive or at
+// another company.
+func ownAccess(cg *store.CompanyGrant) *companyAccess {
+	co, g := cg.Company, cg.Grant
 	a := &companyAccess{Company: co, Role: g.Role, Trainer: g.TrainerNumber, Suspended: co.Status == "GELOESCHT"}
 	if g.Role != schema.RoleAusbilder {
-		return a, nil
+		return a
 	}
-	t, err := s.store.Trainer(c.UserContext(), g.TrainerNumber)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+	t := cg.Trainer
+	if t == nil || t.CompanyIdent != co.Ident || t.Status != "AKTIV" || !t.MissingSince.IsZero() {
+		return nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	if t.CompanyIdent != co.Ident || t.Status != "AKTIV" || !t.MissingSince.IsZero() {
-		return nil, nil
-	}
-	return a, nil
+	return a
 }
 
 // showStart sends the user to their company, operators to the console, and

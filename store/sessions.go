@@ -18,26 +18,40 @@ func (s *Store) CreateSession(ctx context.Context, sess *schema.Session) error {
 	return nil
 }
 
+// sessionUserRow is the row of [Store.SessionUser]: the user's columns
+// and the session's with prefixes.
+type sessionUserRow struct {
+	schema.User
+
+	SessionSecondFactor bool
+	SessionCreatedAt    time.Time
+	SessionLastSeenAt   time.Time
+	SessionExpiresAt    time.Time
+}
+
 // SessionUser returns the session with the hash and its user, if the
 // session is neither expired at now nor idle for longer than idle;
-// otherwise [ErrNotFound].
+// otherwise [ErrNotFound]. One query reads both.
 func (s *Store) SessionUser(ctx context.Context, hash string, now time.Time, idle time.Duration) (
 	*schema.Session, *schema.User, error,
 ) {
-	sess := new(schema.Session)
-	err := s.q().NewSelect().Model(sess).
-		Where("id_hash = ?", hash).
-		Where("expires_at > ?", now.UTC()).
-		Where("last_seen_at > ?", now.Add(-idle).UTC()).
-		Scan(ctx)
+	var rows []sessionUserRow
+	err := s.q().NewRaw(`SELECT u.*, s.second_factor AS session_second_factor,
+			s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at,
+			s.expires_at AS session_expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?`,
+		hash, now.UTC(), now.Add(-idle).UTC()).Scan(ctx, &rows)
 	if err != nil {
-		return nil, nil, notFound(err, "read session")
+		return nil, nil, fmt.Errorf("read session: %w", err)
 	}
-	u, err := s.User(ctx, sess.UserID)
-	if err != nil {
-		return nil, nil, err
+	if len(rows) == 0 {
+		return nil, nil, fmt.Errorf("read session: %w", ErrNotFound)
 	}
-	return sess, u, nil
+	r := rows[0]
+	sess := &schema.Session{IDHash: hash, UserID: r.ID, SecondFactor: r.SessionSecondFactor,
+		CreatedAt: r.SessionCreatedAt, LastSeenAt: r.SessionLastSeenAt, ExpiresAt: r.SessionExpiresAt}
+	return sess, &r.User, nil
 }
 
 // TouchSession records that the session was used at now.
