@@ -12,6 +12,7 @@
 //	astad accounts hold|confirm [RUN_ID]|discard [RUN_ID] [--config FILE]
 //	astad mail requeue-failed [--config FILE]
 //	astad bench-import [--contracts N,...]
+//	astad bench-panel [--contracts N] [--rate R] [--duration D]
 package main
 
 import (
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		"operator":     operatorCmd,
 		"bench-import": benchImport,
 		"healthcheck":  healthcheck,
+		"bench-panel":  benchPanel,
 	}
 	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
 		fmt.Fprint(stdout, usage)
@@ -82,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 	}
 	fn, ok := commands[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail, operator or bench-import\n", cmd)
+		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail, operator, bench-import or bench-panel\n", cmd)
 		return exitUsage
 	}
 	return fn(ctx, args, stdout, stderr, environ)
@@ -101,6 +103,7 @@ commands:
   mail          requeue the mails that failed for good
   operator      add a chamber operator and print the link that sets the password
   bench-import  measure the import against its references
+  bench-panel   measure the panel's trainee list against a bare handler
   help          print this text
 
 Run astad COMMAND -h for the flags of a command.
