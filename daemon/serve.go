@@ -74,6 +74,7 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	ib := inbox.New(inbox.Options{
 		Dir: e.cfg.Import.Inbox, Importer: e.newImporter(importMetrics), Location: e.cfg.Location(),
 		IncompleteAfter: e.cfg.Import.IncompleteAfter, Logger: e.log.With("job", "import"),
+		Paused: importPaused(store.New(e.db)),
 	})
 	importJob := func(ctx context.Context) error {
 		return errors.Join(ib.Run(ctx), e.refreshSearchIndex(ctx))
@@ -104,6 +105,7 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 			Username: e.cfg.Metrics.Username, Password: e.cfg.Metrics.Password,
 		},
 		MailQueued: func() { _ = sched.Trigger("mail") }, // no mail job: the mail waits in the outbox
+		Trigger:    sched.Trigger, Jobs: sched.Names(),
 	})
 	if err != nil {
 		return err
@@ -136,6 +138,15 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 	}
 	e.log.Info("astad stopped")
 	return errors.Join(schedErr, shutdownErr)
+}
+
+// importPaused returns the check of the import's pause switch, which an
+// operator sets in the console.
+func importPaused(st *store.Store) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		p, err := st.Paused(ctx, store.PauseImport)
+		return p != nil, err
+	}
 }
 
 // refreshSearchIndex updates the panel's name search and sort keys after

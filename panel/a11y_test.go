@@ -81,7 +81,7 @@ type pageState struct {
 // differently: each GET route, and the pages that a form submission or an
 // error shows. The audit runs them in this order, each with its own data.
 func pageStates() []pageState {
-	return []pageState{
+	return append([]pageState{
 		{"home signed out", "/", func(t *testing.T, f *auditFixture) {
 			f.as(t, nil)
 			f.open(t, "/", http.StatusOK)
@@ -442,7 +442,7 @@ func pageStates() []pageState {
 			f.submit(t, action("/anmelden"), map[string]string{"email": f.memberEmail, "password": testPassword},
 				http.StatusForbidden)
 		}},
-	}
+	}, consolePageStates()...)
 }
 
 // Validity of the links that [auditFixture.token] creates.

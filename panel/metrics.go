@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,7 +54,8 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		route = "unmatched"
 	}
 	code := strconv.Itoa(c.Response().StatusCode())
-	s.metrics.requests.WithLabelValues(route, c.Method(), code).Inc()
+	// Fiber reuses the buffer of c.Method() for the next request.
+	s.metrics.requests.WithLabelValues(route, strings.Clone(c.Method()), code).Inc()
 	s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	return nil
 }

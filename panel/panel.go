@@ -72,6 +72,16 @@ type Options struct {
 	// MailQueued, when set, is called after a mail was queued, so that
 	// the sender can deliver it soon.
 	MailQueued func()
+
+	// Trigger, when set, starts a run of the named job now; the console
+	// offers it for each name in Jobs.
+	Trigger func(job string) error
+	// Jobs are the names of the scheduled jobs.
+	Jobs []string
+	// LetterSender is the chamber's return address in one line, printed
+	// above the recipient in the window of the activation letters; empty
+	// prints a generic line from the catalogue.
+	LetterSender string
 }
 
 // LegalTexts are the chamber's texts of the legal pages; blank lines
@@ -120,6 +130,9 @@ func New(ctx context.Context, opts Options) (*fiber.App, error) {
 	}
 	if s.metrics, err = newMetrics(opts.Registerer); err != nil {
 		return nil, fmt.Errorf("panel: %w", err)
+	}
+	if err := opts.Registerer.Register(newPauseCollector(opts.Store)); err != nil {
+		return nil, fmt.Errorf("panel: register pause metrics: %w", err)
 	}
 	return s.app(), nil
 }

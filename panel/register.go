@@ -67,7 +67,9 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return err
 	}
 	s.mailQueued()
-	return s.render(c, fiber.StatusOK, "registered", page{Title: msg("register.sent_title"), Data: email})
+	return s.render(c, fiber.StatusOK, "registered", page{
+		Title: msg("register.sent_title"), Notice: s.mailPausedNotice(c), Data: email,
+	})
 }
 
 // createAccount inserts the user, or, if the address has an account,

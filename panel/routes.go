@@ -4,6 +4,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"asta/schema"
 )
 
 // routes is the panel's route table, grouped by page. Every route below
@@ -75,4 +77,21 @@ func (s *Server) routes(app *fiber.App) {
 	// Chamber operators.
 	operator := user.Group("/konsole", s.requireOperator)
 	operator.Get("", s.showConsole)
+	operator.Post("/jobs/:job", s.runJob)
+	operator.Post("/pause/:job", s.pauseJob)
+	operator.Post("/pause/:job/aufheben", s.resumeJob)
+	operator.Post("/zurueckgehalten/:package/freigeben", s.decideHold(schema.HoldConfirmed))
+	operator.Post("/zurueckgehalten/:package/verwerfen", s.decideHold(schema.HoldDiscarded))
+	operator.Get("/importe/:run", s.showRun)
+	operator.Get("/importe/:run/status", s.showRunStatus)
+	operator.Get("/importe/:run/abgelehnt.csv", s.downloadRejected)
+	operator.Get("/postausgang", s.showOutbox)
+	operator.Post("/postausgang/:mail/erneut", s.retryMail)
+	operator.Post("/postausgang/:mail/verwerfen", s.discardMail)
+	operator.Get("/betriebe", s.showConsoleCompanies)
+	operator.Get("/betriebe/:ident", s.showConsoleCompany)
+	operator.Post("/betriebe/:ident/code", s.issueCode)
+	operator.Get("/anschreiben", s.showLetters)
+	operator.Post("/anschreiben", s.makeLetters)
+	operator.Get("/protokoll", s.showAudit)
 }

@@ -172,7 +172,7 @@ func (s *Server) forgot(c *fiber.Ctx) error {
 		return err
 	}
 	s.mailQueued()
-	return s.render(c, fiber.StatusOK, "forgot_sent", page{Title: title, Data: email})
+	return s.render(c, fiber.StatusOK, "forgot_sent", page{Title: title, Notice: s.mailPausedNotice(c), Data: email})
 }
 
 // resetPurposes are the links that set a password: "forgot password" and

@@ -80,9 +80,9 @@ func (s *Store) HeldPackageIDs(ctx context.Context, prefix string) ([]string, er
 }
 
 // DecideHold records decision ([schema.HoldConfirmed] or
-// [schema.HoldDiscarded]) for the held package; the next import run acts
-// on it. It returns [ErrNotPending] when the package is not waiting for a
-// decision.
+// [schema.HoldDiscarded]) for the held package, which the next import run
+// applies. It returns [ErrNotPending] when the package is not waiting for
+// a decision.
 func (s *Store) DecideHold(ctx context.Context, packageID, decision string, at time.Time) error {
 	if decision != schema.HoldConfirmed && decision != schema.HoldDiscarded {
 		return fmt.Errorf("decide held package %s: invalid decision %q", packageID, decision)

@@ -205,7 +205,7 @@ type FailedMail struct {
 // FailedMails returns up to limit failed mails, the newest first.
 func (s *Store) FailedMails(ctx context.Context, limit int) ([]FailedMail, error) {
 	var mails []FailedMail
-	err := s.db.NewSelect().Model((*schema.OutboxMail)(nil)).
+	err := s.q().NewSelect().Model((*schema.OutboxMail)(nil)).
 		Column("id", "recipient", "subject", "attempts", "created_at").
 		ColumnExpr("coalesce(last_error, '') AS last_error").
 		Where("state = ?", schema.MailFailed).
@@ -219,15 +219,15 @@ func (s *Store) FailedMails(ctx context.Context, limit int) ([]FailedMail, error
 // RequeueMail puts the failed mail id back into the queue with its
 // attempts reset. It returns [ErrNotPending] unless the mail is failed.
 func (s *Store) RequeueMail(ctx context.Context, id int64) error {
-	q := s.db.NewUpdate().Model((*schema.OutboxMail)(nil)).
+	q := s.q().NewUpdate().Model((*schema.OutboxMail)(nil)).
 		Set("state = ?", schema.MailPending).Set("attempts = 0").Set("next_attempt_at = ?", time.Now().UTC())
 	return s.updateFailedMail(ctx, q, id, "requeue mail %d")
 }
 
-// DiscardMail marks the failed mail id as discarded, so that nobody
-// retries it. It returns [ErrNotPending] unless the mail is failed.
+// DiscardMail marks the failed mail id as discarded, so that it is never
+// retried. It returns [ErrNotPending] unless the mail is failed.
 func (s *Store) DiscardMail(ctx context.Context, id int64) error {
-	q := s.db.NewUpdate().Model((*schema.OutboxMail)(nil)).Set("state = ?", MailDiscarded)
+	q := s.q().NewUpdate().Model((*schema.OutboxMail)(nil)).Set("state = ?", MailDiscarded)
 	return s.updateFailedMail(ctx, q, id, "discard mail %d")
 }
 

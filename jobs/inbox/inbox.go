@@ -33,6 +33,9 @@ type Options struct {
 	IncompleteAfter time.Duration // an incomplete package younger than this is left for the next run
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// Paused, when set, reports whether an operator has paused the
+	// import; Run then imports nothing.
+	Paused func(ctx context.Context) (bool, error)
 }
 
 // Inbox imports the packages of one folder. Its Run must not be called
@@ -65,8 +68,19 @@ type candidate struct {
 
 // Run imports every package waiting in the inbox, oldest first. It stops
 // at a package that is held for an operator, because later packages must
-// wait for it, and at a failure, which the next run retries.
+// wait for it, and at a failure, which the next run retries. While an
+// operator has paused the import, it imports nothing.
 func (ib *Inbox) Run(ctx context.Context) error {
+	if ib.opts.Paused != nil {
+		paused, err := ib.opts.Paused(ctx)
+		if err != nil {
+			return fmt.Errorf("read import pause: %w", err)
+		}
+		if paused {
+			ib.log.Info("import paused by an operator, run skipped")
+			return nil
+		}
+	}
 	if err := os.MkdirAll(ib.opts.Dir, 0o750); err != nil {
 		return fmt.Errorf("create inbox %s: %w", ib.opts.Dir, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"asta/schema"
+	"asta/store"
 )
 
 // runResult counts what one run did with the mails it attempted.
@@ -30,17 +31,28 @@ type runResult struct {
 // mails not yet attempted stay due for the next run. Cancelling ctx
 // closes the connection and stops Run.
 //
+// While an operator has paused outgoing mail, Run sends nothing.
+//
 // Without an SMTP host, Run writes the due mails into the mailbox folder
 // instead and marks them sent. A folder that cannot be written ends the
 // run with an error and leaves the mails due.
 func (s *Sender) Run(ctx context.Context) error {
+	pause, err := s.opts.Store.Paused(ctx, store.PauseMail)
+	if err != nil {
+		return fmt.Errorf("read mail pause: %w", err)
+	}
+	if pause != nil {
+		s.log.Info("mail paused by an operator, run skipped")
+		return nil
+	}
+
 	start := time.Now()
 	var res runResult
 	run := s.run
 	if s.client == nil {
 		run = s.runMailbox
 	}
-	err := run(ctx, &res)
+	err = run(ctx, &res)
 
 	stats, serr := s.opts.Store.OutboxStats(context.WithoutCancel(ctx))
 	if serr == nil {

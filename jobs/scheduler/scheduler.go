@@ -226,6 +226,17 @@ func (s *Scheduler) Add(j Job) error {
 	return nil
 }
 
+// Names returns the names of the jobs in the order they were added.
+func (s *Scheduler) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, len(s.jobs))
+	for i, e := range s.jobs {
+		names[i] = e.job.Name
+	}
+	return names
+}
+
 // Trigger requests a run of the job named name as soon as possible,
 // claimed for the current time truncated to the second. A run still in
 // progress makes it a skipped tick, as on schedule. Before Run starts the
