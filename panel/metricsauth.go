@@ -10,8 +10,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// MetricsAccess limits who may read /metrics. The zero value lets
-// everyone.
+// MetricsAccess limits who may read /metrics. The zero value allows
+// every client.
 type MetricsAccess struct {
 	// Networks whose clients may read /metrics; a client elsewhere gets 404.
 	// Empty allows every address. The client is the peer, or the address a
