@@ -111,7 +111,7 @@ func Default() Config {
 		Report: Report{Folder: "data/return", Schedule: "*/15 * * * *"},
 		Retention: Retention{
 			Schedule: "30 3 * * *", TraineeYears: 3, RejectedRecordsAfter: 90 * 24 * time.Hour,
-			MailBodiesAfter: 30 * 24 * time.Hour, AuditDetailsAfter: 365 * 24 * time.Hour,
+			MailBodiesAfter: 7 * 24 * time.Hour, AuditDetailsAfter: 365 * 24 * time.Hour,
 		},
 		Panel: Panel{
 			TrustedProxies: []string{},

@@ -84,6 +84,11 @@ func addOperator(ctx context.Context, st *store.Store, email, key, name, panelUR
 			if err := tx.UpdateUser(ctx, u, "operator"); err != nil {
 				return err
 			}
+			// Sessions from before the promotion end: the operator signs in
+			// again, with the second factor.
+			if err := tx.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+				return err
+			}
 		}
 		if err := tx.AddAudit(ctx, &schema.AuditEntry{At: now, Action: "operator.added", Detail: fmt.Sprintf(
 			`{"user_id":%d}`, u.ID)}); err != nil {

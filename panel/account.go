@@ -3,7 +3,9 @@ package panel
 import (
 	"errors"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/unicode/norm"
@@ -32,8 +34,18 @@ func (s *Server) accountForm(c *fiber.Ctx, status int, f *form) error {
 }
 
 // verifyCurrent checks the password the user typed as their current one.
+// More than five tries in 15 minutes pause the check, so that a session
+// cannot be used to guess the password.
 func (s *Server) verifyCurrent(c *fiber.Ctx, f *form, u *schema.User) (bool, error) {
-	ok, err := s.hasher.Verify(c.UserContext(), u.PasswordHash, c.FormValue("current"))
+	ok, resetAt, err := s.limit(c, "current:"+strconv.FormatInt(u.ID, 10), 5, 15*time.Minute)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		f.fail("current", "form.rate_limited", waitMinutes(s.now(), resetAt))
+		return false, nil
+	}
+	ok, err = s.hasher.Verify(c.UserContext(), u.PasswordHash, formValue(c, "current"))
 	if err == nil && !ok {
 		f.fail("current", "account.current_wrong")
 	}
@@ -48,8 +60,8 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	if ok, err := s.verifyCurrent(c, f, v.user); err != nil || !ok {
 		return orForm(err, func() error { return s.accountForm(c, fiber.StatusUnprocessableEntity, f) })
 	}
-	password := c.FormValue("password")
-	if err := credential.CheckPassword(password, localPart(v.user.EmailKey), v.user.Name); err != nil {
+	password := formValue(c, "password")
+	if err := credential.CheckPassword(password, localPart(v.user.EmailKey), v.user.EmailKey, v.user.Name); err != nil {
 		f.fail("password", passwordMessage(err))
 		return s.accountForm(c, fiber.StatusUnprocessableEntity, f)
 	}
@@ -71,7 +83,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 func (s *Server) changeEmail(c *fiber.Ctx) error {
 	v := visitorOf(c)
 	f := newForm()
-	email := strings.TrimSpace(norm.NFC.String(c.FormValue("email")))
+	email := strings.TrimSpace(norm.NFC.String(formValue(c, "email")))
 	f.Values["email"] = email
 	if ok, err := s.verifyCurrent(c, f, v.user); err != nil || !ok {
 		return orForm(err, func() error { return s.accountForm(c, fiber.StatusUnprocessableEntity, f) })
@@ -112,7 +124,7 @@ func (s *Server) showConfirmEmail(c *fiber.Ctx) error {
 // confirmEmail uses the link sent to a new address and changes the user's
 // address to it, unless another account has taken it meanwhile.
 func (s *Server) confirmEmail(c *fiber.Ctx) error {
-	token := c.FormValue("t")
+	token := formValue(c, "t")
 	title := msg("confirm_email.title")
 	err := s.store.InTx(c.UserContext(), func(tx *store.Store) error {
 		ctx := c.UserContext()

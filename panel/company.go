@@ -155,8 +155,8 @@ func (s *Server) showActivate(c *fiber.Ctx) error {
 // not say which half was wrong.
 func (s *Server) activate(c *fiber.Ctx) error {
 	f := newForm()
-	ident := strings.Join(strings.Fields(c.FormValue("ident")), "")
-	code := importer.NormalizeActivationCode(c.FormValue("code"))
+	ident := strings.Join(strings.Fields(formValue(c, "ident")), "")
+	code := importer.NormalizeActivationCode(formValue(c, "code"))
 	f.Values["ident"] = ident
 	title := msg("activate.title")
 	if ident == "" {
@@ -203,7 +203,11 @@ type companyPage struct {
 // its progress until it ends.
 func (s *Server) showCompany(c *fiber.Ctx) error {
 	access := visitorOf(c).company
-	sum, err := s.store.Summary(c.UserContext(), access.Company.Ident)
+	trainer := ""
+	if access.Role == schema.RoleAusbilder {
+		trainer = access.Trainer
+	}
+	sum, err := s.store.Summary(c.UserContext(), access.Company.Ident, trainer, schema.DateOf(s.now().In(berlin)))
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func (s *Server) renderConsoleCompany(c *fiber.Ctx, status int, f *form, code st
 // the old code stops working.
 func (s *Server) issueCode(c *fiber.Ctx) error {
 	ident := c.Params("ident")
-	if c.FormValue("confirm") != "1" {
+	if formValue(c, "confirm") != "1" {
 		f := newForm()
 		f.fail("", "console.form_invalid")
 		f.fail("confirm", "console.code.confirm_missing")

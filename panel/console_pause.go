@@ -47,7 +47,7 @@ func (s *Server) pauseJob(c *fiber.Ctx) error {
 	if !isPausable(job) {
 		return fiber.ErrNotFound
 	}
-	reason := strings.TrimSpace(c.FormValue("reason"))
+	reason := strings.TrimSpace(formValue(c, "reason"))
 	if reason == "" || utf8.RuneCountInString(reason) > pauseReasonMax {
 		return s.pauseFailed(c, job, reason)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"asta/jobs/importer/importtest"
 	"asta/jobs/mail"
+	"asta/schema"
 	"asta/schema/dbtest"
 	"asta/store"
 )
@@ -291,7 +292,7 @@ func TestBrowserRegisterToCompany(t *testing.T) {
 		if got := c.text(t, "#messages"); !strings.Contains(got, "freigeschaltet") {
 			t.Errorf("notice = %q, want the activation notice", got)
 		}
-		sum, err := h.st.Summary(t.Context(), "0004711")
+		sum, err := h.st.Summary(t.Context(), "0004711", "", schema.DateOf(h.clock.Now().In(berlin)))
 		if err != nil {
 			t.Fatal(err)
 		}

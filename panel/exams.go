@@ -73,14 +73,14 @@ func (s *Server) confirmExam(c *fiber.Ctx) error {
 	switch {
 	case d.Confirmation != nil || d.Status != schema.ExamOpen:
 		f.fail("", "exam.not_open")
-	case p.PastDue:
-		f.fail("", "exam.past_due", s.opts.ExamContact)
+	case p.PastDue: // the page says so and names whom to contact
+		return s.render(c, fiber.StatusUnprocessableEntity, "exam", page{Title: msg("exam.title"), Data: p})
 	}
 	if f.ok() {
-		if c.FormValue("nachweise") != "J" {
+		if formValue(c, "nachweise") != "J" {
 			f.fail("nachweise", "exam.record_book_missing")
 		}
-		if c.FormValue("zustimmung") != "J" {
+		if formValue(c, "zustimmung") != "J" {
 			f.fail("zustimmung", "exam.consent_missing")
 		}
 	}

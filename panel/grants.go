@@ -96,8 +96,8 @@ func (s *Server) auditRows(ctx context.Context, ident string) ([]auditRow, error
 func (s *Server) addGrant(c *fiber.Ctx) error {
 	v := visitorOf(c)
 	f := newForm()
-	email := strings.TrimSpace(norm.NFC.String(c.FormValue("email")))
-	role, trainer := c.FormValue("rolle"), c.FormValue("ausbilder")
+	email := strings.TrimSpace(norm.NFC.String(formValue(c, "email")))
+	role, trainer := formValue(c, "rolle"), formValue(c, "ausbilder")
 	f.Values["email"], f.Values["rolle"], f.Values["ausbilder"] = email, role, trainer
 
 	key, err := credential.NormalizeEmail(email)
@@ -181,13 +181,16 @@ func (s *Server) changeGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	role, trainer := c.FormValue("rolle"), c.FormValue("ausbilder")
+	role, trainer := formValue(c, "rolle"), formValue(c, "ausbilder")
 	if key := s.checkRole(c, role, trainer); key != "" {
 		f.fail("", key)
 		return s.renderGrants(c, fiber.StatusUnprocessableEntity, f, "")
 	}
 	if role != schema.RoleAusbilder {
 		trainer = ""
+	}
+	if role == g.Role && trainer == g.TrainerNumber {
+		return c.Redirect(s.grantsURL(v), fiber.StatusSeeOther)
 	}
 
 	err = s.store.InTx(c.UserContext(), func(tx *store.Store) error {

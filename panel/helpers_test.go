@@ -100,6 +100,20 @@ func serve(t *testing.T, app *fiber.App) string {
 	}
 	done := make(chan error, 1)
 	go func() { done <- app.Listener(ln) }()
+	// Wait until the app serves, because a shutdown before that never
+	// returns.
+	base := "http://" + ln.Addr().String()
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("the panel does not serve: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	t.Cleanup(func() {
 		// Browsers keep idle connections open; the time-out closes them.
 		if err := app.ShutdownWithTimeout(5 * time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -109,7 +123,7 @@ func serve(t *testing.T, app *fiber.App) string {
 			t.Error(err)
 		}
 	})
-	return "http://" + ln.Addr().String()
+	return base
 }
 
 // client returns an HTTP client that connects from the loopback address

@@ -239,7 +239,7 @@ var errNoLetters = errors.New("make activation letters: no active company withou
 // codes and the PDF are made in one transaction, so that a failure leaves
 // the old codes valid.
 func (s *Server) makeLetters(c *fiber.Ctx) error {
-	if c.FormValue("confirm") != "1" {
+	if formValue(c, "confirm") != "1" {
 		f := newForm()
 		f.fail("", "console.form_invalid")
 		f.fail("confirm", "console.letters.confirm_missing")

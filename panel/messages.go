@@ -37,6 +37,7 @@ var messages = map[string]string{
 	"form.email_invalid":    "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@betrieb.de.",
 	"form.name_missing":     "Bitte geben Sie Ihren Namen ein.",
 	"form.name_too_long":    "Der Name darf höchstens 200 Zeichen lang sein.",
+	"form.name_invalid":     "Der Name darf keine Zeilenumbrüche oder Steuerzeichen enthalten.",
 	"form.password_short":   "Das Passwort muss mindestens 12 Zeichen lang sein.",
 	"form.password_long":    "Das Passwort darf höchstens 256 Zeichen lang sein.",
 	"form.password_common":  "Dieses Passwort ist zu verbreitet und leicht zu erraten. Bitte wählen Sie ein anderes.",
@@ -294,6 +295,8 @@ Sie sich an Ihre Kammer.
 	"trainees.next":              "Nächste Seite",
 	"trainees.empty":             "Es gibt keine laufenden Verträge.",
 	"trainees.empty_filtered":    "Kein Vertrag passt zu den aktiven Filtern oben.",
+	"trainees.page_empty":        "Diese Seite ist leer.",
+	"trainees.first_page":        "Zur ersten Seite",
 
 	"trainers.title":       "Ausbilder",
 	"trainers.left":        "ausgeschieden",
@@ -335,6 +338,7 @@ Sie sich an Ihre Kammer.
 	"settings.save":           "Speichern",
 	"settings.saved":          "Die Einstellungen sind gespeichert.",
 	"settings.choose":         "Bitte wählen Sie eine Adresse aus der Liste.",
+	"settings.online_missing": "Bitte wählen Sie, ob die Online-Prüfungsanmeldung ein- oder ausgeschaltet sein soll.",
 	"settings.email_required": "Für die Online-Prüfungsanmeldung brauchen wir eine Benachrichtigungsadresse.",
 
 	"address.missing":        "Bitte geben Sie eine E-Mail-Adresse ein.",

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -124,7 +125,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	}
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
-		got = c.FormValue("_csrf")
+		got = formValue(c, "_csrf")
 	}
 	v := visitorOf(c)
 	if got == "" || !hmac.Equal([]byte(got), []byte(s.csrfToken(v))) {
@@ -185,7 +186,8 @@ func (s *Server) requireOperator(c *fiber.Ctx) error {
 
 // safeReturn keeps a return path only if it is a path on this site.
 func safeReturn(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") ||
+		strings.IndexFunc(p, unicode.IsControl) >= 0 {
 		return "/start"
 	}
 	return p
@@ -254,4 +256,15 @@ func (s *Server) limit(c *fiber.Ctx, key string, limit int, window time.Duration
 		return false, time.Time{}, err
 	}
 	return hits <= limit, resetAt, nil
+}
+
+// formValue returns the value of key in the posted body, or def. Unlike
+// Fiber's FormValue it ignores the query string, so that a link cannot
+// fill in a form field.
+func formValue(c *fiber.Ctx, key string, def ...string) string {
+	v := c.Request().PostArgs().Peek(key)
+	if len(v) == 0 && len(def) > 0 {
+		return def[0]
+	}
+	return string(v)
 }

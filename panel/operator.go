@@ -27,7 +27,7 @@ type enrolPage struct {
 	QR        template.URL // data: URL of the PNG, which the panel made itself
 }
 
-// showTOTP asks an operator for the code of their authenticator.
+// showTOTP shows the form for the code of an operator's authenticator.
 func (s *Server) showTOTP(c *fiber.Ctx) error {
 	v := visitorOf(c)
 	if !v.user.Operator || v.session.SecondFactor {
@@ -50,7 +50,7 @@ func (s *Server) checkTOTP(c *fiber.Ctx) error {
 	if ok, resetAt, err := s.limit(c, "totp:"+v.user.EmailKey, totpTries, totpWindow); err != nil || !ok {
 		return s.rateLimited(c, err, "totp", title, f, resetAt)
 	}
-	step, ok := credential.ValidateTOTP(v.user.TOTPSecret, c.FormValue("code"), s.now(), v.user.TOTPLastStep)
+	step, ok := credential.ValidateTOTP(v.user.TOTPSecret, formValue(c, "code"), s.now(), v.user.TOTPLastStep)
 	if !ok {
 		f.fail("code", "totp.wrong")
 		if err := s.audit(c, s.store, v.user.ID, "operator.totp_failed", "", nil); err != nil {
@@ -123,12 +123,12 @@ func (s *Server) enrol(c *fiber.Ctx) error {
 	if !v.user.Operator || v.user.TOTPSecret != "" {
 		return c.Redirect("/start", fiber.StatusSeeOther)
 	}
-	secret := c.FormValue("secret")
-	if !hmac.Equal([]byte(c.FormValue("signature")), []byte(s.signSecret(v, secret))) {
+	secret := formValue(c, "secret")
+	if !hmac.Equal([]byte(formValue(c, "signature")), []byte(s.signSecret(v, secret))) {
 		return errCSRF
 	}
 	f := newForm()
-	step, ok := credential.ValidateTOTP(secret, c.FormValue("code"), s.now(), 0)
+	step, ok := credential.ValidateTOTP(secret, formValue(c, "code"), s.now(), 0)
 	if !ok {
 		f.fail("code", "totp.wrong")
 		return s.render(c, fiber.StatusUnprocessableEntity, "enrol", page{

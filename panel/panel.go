@@ -145,7 +145,10 @@ func (s *Server) app() *fiber.App {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		BodyLimit:             64 << 10,
-		ErrorHandler:          s.handleError,
+		// Strings from a request stay valid after it, as metrics labels and
+		// logs keep some of them.
+		Immutable:    true,
+		ErrorHandler: s.handleError,
 	})
 	app.Use(s.observe, s.secureHeaders)
 	s.routes(app)

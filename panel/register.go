@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/unicode/norm"
@@ -32,9 +33,9 @@ func (s *Server) showRegister(c *fiber.Ctx) error {
 // hash, one mail); the mail then goes to its owner with a notice.
 func (s *Server) register(c *fiber.Ctx) error {
 	f := newForm()
-	email := strings.TrimSpace(norm.NFC.String(c.FormValue("email")))
-	name := strings.TrimSpace(norm.NFC.String(c.FormValue("name")))
-	password := c.FormValue("password")
+	email := strings.TrimSpace(norm.NFC.String(formValue(c, "email")))
+	name := strings.TrimSpace(norm.NFC.String(formValue(c, "name")))
+	password := formValue(c, "password")
 	f.Values["email"], f.Values["name"] = email, name
 
 	key, err := credential.NormalizeEmail(email)
@@ -45,8 +46,10 @@ func (s *Server) register(c *fiber.Ctx) error {
 		f.fail("name", "form.name_missing")
 	} else if len([]rune(name)) > 200 {
 		f.fail("name", "form.name_too_long")
+	} else if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		f.fail("name", "form.name_invalid")
 	}
-	if err := credential.CheckPassword(password, localPart(key), name); err != nil {
+	if err := credential.CheckPassword(password, localPart(key), key, name); err != nil {
 		f.fail("password", passwordMessage(err))
 	}
 	if !f.ok() {
@@ -129,7 +132,7 @@ type linkPage struct {
 
 // confirm uses up the confirmation link and confirms the account.
 func (s *Server) confirm(c *fiber.Ctx) error {
-	token := c.FormValue("t")
+	token := formValue(c, "t")
 	err := s.store.InTx(c.UserContext(), func(tx *store.Store) error {
 		t, err := tx.UseToken(c.UserContext(), credential.HashToken(token), schema.TokenConfirm, s.now())
 		if err != nil {
@@ -167,7 +170,7 @@ func (s *Server) confirmUser(c *fiber.Ctx, tx *store.Store, userID int64) error 
 
 // resendConfirm mails a new confirmation link in place of an expired one.
 func (s *Server) resendConfirm(c *fiber.Ctx) error {
-	token := c.FormValue("t")
+	token := formValue(c, "t")
 	t, err := s.store.PeekToken(c.UserContext(), credential.HashToken(token), schema.TokenConfirm, s.now())
 	if !errors.Is(err, store.ErrTokenExpired) {
 		return s.renderLink(c, "confirm", msg("confirm.title"), token, err)
@@ -223,5 +226,6 @@ func (s *Server) rateLimited(c *fiber.Ctx, err error, name, title string, f *for
 	}
 	f.fail("", "form.rate_limited", waitMinutes(s.now(), resetAt))
 	c.Set(fiber.HeaderRetryAfter, retryAfter(s.now(), resetAt))
+	s.log.Warn("request rejected", "reason", "rate_limit", "route", c.Route().Path)
 	return s.render(c, fiber.StatusTooManyRequests, name, page{Title: title, Form: f})
 }

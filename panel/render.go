@@ -221,6 +221,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	switch {
 	case errors.Is(err, errCSRF):
 		status, key = fiber.StatusForbidden, "error.csrf"
+		s.log.Warn("request rejected", "reason", "csrf", "route", c.Route().Path, "method", c.Method())
 	case errors.As(err, &fe):
 		status, key = fe.Code, "error.status"
 		switch fe.Code {

@@ -56,9 +56,12 @@ func (s *Server) saveSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Online, p.Choice, p.Typed = c.FormValue("online") == "1", c.FormValue("adresse"), c.FormValue("andere")
+	p.Online, p.Choice, p.Typed = formValue(c, "online") == "1", formValue(c, "adresse"), formValue(c, "andere")
 
 	f := newForm()
+	if o := formValue(c, "online"); o != "0" && o != "1" {
+		f.fail("adresse", "settings.online_missing")
+	}
 	switch {
 	case p.Choice == otherAddress:
 		addr, key := checkAddress(p.Typed)
@@ -80,6 +83,9 @@ func (s *Server) saveSettings(c *fiber.Ctx) error {
 		})
 	}
 
+	if p.Online == co.OnlineRegistration && p.Email == co.NotificationEmail {
+		return c.Redirect("/betrieb/"+co.Ident+"/"+viewSettings+"?gespeichert=1", fiber.StatusSeeOther)
+	}
 	err = s.store.InTx(c.UserContext(), func(tx *store.Store) error {
 		if err := tx.UpdateCompanySettings(c.UserContext(), co.Ident, p.Online, p.Email); err != nil {
 			return err

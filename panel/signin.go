@@ -37,9 +37,9 @@ func (s *Server) showSignIn(c *fiber.Ctx) error {
 // hash like a known one.
 func (s *Server) signIn(c *fiber.Ctx) error {
 	f := newForm()
-	email := strings.TrimSpace(c.FormValue("email"))
-	password := c.FormValue("password")
-	f.Values["email"], f.Values["weiter"] = email, safeReturn(c.FormValue("weiter", "/start"))
+	email := strings.TrimSpace(formValue(c, "email"))
+	password := formValue(c, "password")
+	f.Values["email"], f.Values["weiter"] = email, safeReturn(formValue(c, "weiter", "/start"))
 	title := msg("signin.title")
 
 	key, _ := credential.NormalizeEmail(email)
@@ -142,7 +142,7 @@ func (s *Server) showForgot(c *fiber.Ctx) error {
 // mail.
 func (s *Server) forgot(c *fiber.Ctx) error {
 	f := newForm()
-	email := strings.TrimSpace(c.FormValue("email"))
+	email := strings.TrimSpace(formValue(c, "email"))
 	f.Values["email"] = email
 	title := msg("forgot.title")
 	key, err := credential.NormalizeEmail(email)
@@ -194,7 +194,7 @@ func (s *Server) showReset(c *fiber.Ctx) error {
 // reset sets the new password from a reset link, confirms the address,
 // whose mailbox the link proves, and ends every session of the user.
 func (s *Server) reset(c *fiber.Ctx) error {
-	token, password := c.FormValue("t"), c.FormValue("password")
+	token, password := formValue(c, "t"), formValue(c, "password")
 	hash := credential.HashToken(token)
 	t, err := s.peekReset(c, hash)
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := credential.CheckPassword(password, localPart(u.EmailKey), u.Name); err != nil {
+	if err := credential.CheckPassword(password, localPart(u.EmailKey), u.EmailKey, u.Name); err != nil {
 		f := newForm()
 		f.fail("password", passwordMessage(err))
 		return s.render(c, fiber.StatusUnprocessableEntity, "reset", page{

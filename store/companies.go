@@ -52,23 +52,39 @@ type CompanySummary struct {
 	ImportRunning *schema.ImportRun
 }
 
-// Summary returns the counts of the company's start page.
-func (s *Store) Summary(ctx context.Context, ident string) (CompanySummary, error) {
+// Summary returns the counts of the company's start page: for an Ausbilder
+// (trainer set) only their own trainees and registrations. Open
+// registrations count while their deadline is today or later and the
+// company has not confirmed them.
+func (s *Store) Summary(ctx context.Context, ident, trainer string, today schema.Date) (CompanySummary, error) {
 	var sum CompanySummary
-	err := s.q().NewRaw(`SELECT
-		(SELECT count(*) FROM contracts WHERE company_ident = ? AND status = 'EINGETRAGEN'
-			AND missing_since IS NULL),
-		(SELECT count(*) FROM trainers WHERE company_ident = ? AND status = 'AKTIV' AND missing_since IS NULL)`,
-		ident, ident).Scan(ctx, &sum.Trainees, &sum.Trainers)
+	own, args := "", []any{ident}
+	if trainer != "" {
+		own, args = " AND trainer_number = ?", append(args, trainer)
+	}
+	trainers := `(SELECT count(*) FROM trainers WHERE company_ident = ? AND status = 'AKTIV'
+		AND missing_since IS NULL)`
+	if trainer != "" {
+		trainers = "1"
+	} else {
+		args = append(args, ident)
+	}
+	err := s.q().NewRaw(`SELECT (SELECT count(*) FROM contracts WHERE company_ident = ? AND status = 'EINGETRAGEN'
+			AND missing_since IS NULL`+own+`), `+trainers, args...).Scan(ctx, &sum.Trainees, &sum.Trainers)
 	if err != nil {
 		return sum, fmt.Errorf("count records of %s: %w", ident, err)
 	}
 
 	var deadlines []struct{ Deadline schema.Date }
-	err = s.q().NewRaw(`SELECT r.deadline FROM exam_registrations r
+	args = []any{ident, schema.ExamOpen, today}
+	q := `SELECT r.deadline FROM exam_registrations r
 		JOIN contracts c ON c.number = r.contract_number
-		WHERE c.company_ident = ? AND r.status = ? AND r.missing_since IS NULL
-		ORDER BY r.deadline`, ident, schema.ExamOpen).Scan(ctx, &deadlines)
+		WHERE c.company_ident = ? AND r.status = ? AND r.missing_since IS NULL AND r.deadline >= ?
+		AND NOT EXISTS (SELECT 1 FROM exam_confirmations ec WHERE ec.registration_number = r.number)`
+	if trainer != "" {
+		q, args = q+" AND c.trainer_number = ?", append(args, trainer)
+	}
+	err = s.q().NewRaw(q+" ORDER BY r.deadline", args...).Scan(ctx, &deadlines)
 	if err != nil {
 		return sum, fmt.Errorf("count exam registrations of %s: %w", ident, err)
 	}

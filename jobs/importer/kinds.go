@@ -274,11 +274,12 @@ func plainASCII(v string, noSpace bool) bool {
 
 // NormalizeActivationCode returns code in upper case without the dashes
 // and spaces that group it, so that "k7qm 2xhd-9pla" matches
-// "K7QM-2XHD-9PLA".
+// "K7QM-2XHD-9PLA". Hyphens and spaces of other kinds, such as a
+// non-breaking space pasted from a letter, count as well.
 func NormalizeActivationCode(code string) string {
 	code = strings.ToUpper(code)
 	return strings.Map(func(r rune) rune {
-		if r == '-' || r == ' ' || r == '\t' {
+		if r == '-' || r == '\u2010' || r == '\u2011' || r == '\u2013' || unicode.IsSpace(r) {
 			return -1
 		}
 		return r
