@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -28,14 +29,18 @@ const maxEmailLength = 254
 // other local part and domain, because the mail that confirms an address
 // is the real check.
 //
-// NOTE: a domain written in A-labels ("xn--mller-kva.de") and the same
-// domain in Unicode ("müller.de") give different keys.
+// A domain written in A-labels ("xn--mller-kva.de") gives the same key as
+// the domain in Unicode ("müller.de").
 func NormalizeEmail(s string) (string, error) {
 	key := strings.ToLower(norm.NFC.String(strings.TrimSpace(s)))
 	if err := checkEmail(key); err != nil {
 		// The message leaves out the address, which is personal data, in
 		// case a handler logs it.
 		return "", fmt.Errorf("%w: %w", ErrEmailSyntax, err)
+	}
+	at := strings.LastIndex(key, "@")
+	if domain, err := idna.Lookup.ToUnicode(key[at+1:]); err == nil {
+		key = key[:at+1] + norm.NFC.String(domain)
 	}
 	return key, nil
 }

@@ -18,6 +18,7 @@ func TestNormalizeEmail(t *testing.T) {
 		{name: "decomposed umlaut", input: "Jo\u0308rg@Mu\u0308ller.de", want: "jörg@müller.de"},
 		{name: "composed umlaut", input: "JÖRG@MÜLLER.DE", want: "jörg@müller.de"},
 		{name: "plus tag", input: "anna+portal@firma.de", want: "anna+portal@firma.de"},
+		{name: "a-label domain", input: "anna@XN--MLLER-KVA.de", want: "anna@müller.de"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
