@@ -2,7 +2,10 @@ package panel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +74,7 @@ func (s *Server) auditRows(ctx context.Context, ident string) ([]auditRow, error
 	rows := make([]auditRow, len(entries))
 	names := map[int64]string{}
 	for i, e := range entries {
-		rows[i] = auditRow{At: e.At, Action: msg("audit." + e.Action), Detail: e.Detail, Actor: msg("audit.system")}
+		rows[i] = auditRow{At: e.At, Action: msg("audit." + e.Action), Detail: auditDetail(e.Detail), Actor: msg("audit.system")}
 		if e.ActorID == nil {
 			continue
 		}
@@ -280,4 +283,43 @@ func (s *Server) companyGrant(c *fiber.Ctx) (*schema.Grant, error) {
 
 func (s *Server) grantsURL(v *visitor) string {
 	return "/betrieb/" + v.company.Company.Ident + "/" + viewGrants
+}
+
+// auditDetail renders the JSON detail of an audit entry as German
+// "Feld: Wert" pairs, nested objects with their key as prefix.
+func auditDetail(detail string) string {
+	var v map[string]any
+	if detail == "" || json.Unmarshal([]byte(detail), &v) != nil {
+		return detail
+	}
+	var parts []string
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			label := msg("audit.field." + k)
+			if prefix != "" {
+				label = prefix + " " + label
+			}
+			switch x := m[k].(type) {
+			case map[string]any:
+				walk(label, x)
+			case bool:
+				parts = append(parts, label+": "+msg(fmt.Sprintf("audit.bool.%t", x)))
+			case string:
+				if r := msg("role." + x); r != "role."+x {
+					x = r
+				}
+				parts = append(parts, label+": "+x)
+			default:
+				parts = append(parts, fmt.Sprintf("%s: %v", label, x))
+			}
+		}
+	}
+	walk("", v)
+	return strings.Join(parts, "; ")
 }
