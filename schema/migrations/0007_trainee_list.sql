@@ -1,13 +1,17 @@
 -- Indexes of the trainee list of a company (store.Trainees and
 -- store.TraineeFilterOptions).
 
--- The company's contracts by occupation: the occupation filter's options
--- step through the distinct occupations of a company in this index.
-CREATE INDEX contracts_company_occupation_idx ON contracts (company_ident, occupation_number);
+-- Every column of a contract that the list filters or sorts on, so that
+-- PostgreSQL selects a page from the index alone (an index-only scan)
+-- instead of reading a heap page for each of the company's contracts,
+-- which the import spreads over the whole table. The occupation filter's
+-- options step through its first two columns.
+CREATE INDEX contracts_company_list_idx ON contracts (company_ident, occupation_number, status, trainer_number,
+    start_date, end_date, trainee_number, number, missing_since);
 
 -- The list reads the sort key of each of a company's trainees and, with
 -- the account filter, each account status. With the value in the index,
--- PostgreSQL reads these from the index alone (index-only scans) once
--- vacuum has marked the table's pages all-visible.
+-- PostgreSQL reads these from the index alone once vacuum has marked the
+-- table's pages all-visible.
 CREATE INDEX sort_keys_kind_number_key_idx ON sort_keys (kind, number, sort_key);
 CREATE INDEX trainee_accounts_number_status_idx ON trainee_accounts (trainee_number, status);
