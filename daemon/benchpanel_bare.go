@@ -44,8 +44,8 @@ var bareTemplate = template.Must(template.New("").Funcs(template.FuncMap{
 `))
 
 // bareServer is the reference of the panel's trainee list. It reads the
-// filter from the URL, sends the panel's statement through a pgx pool
-// with default settings and renders the rows. It has no sessions, access
+// filter from the URL, sends the panel's statement through a pgx pool of
+// benchPoolSize connections and renders the rows. It has no sessions, access
 // checks, filter options or layout.
 type bareServer struct {
 	pool  *pgxpool.Pool
@@ -55,7 +55,12 @@ type bareServer struct {
 // startBare starts the bare handler on 127.0.0.1 and returns its base URL
 // and a function that stops it.
 func startBare(ctx context.Context, dsn string, st *store.Store, log *slog.Logger) (string, func(), error) {
-	pool, err := pgxpool.New(ctx, dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("invalid database URL for the bare handler: %w", err)
+	}
+	cfg.MaxConns = benchPoolSize
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return "", nil, fmt.Errorf("open pgx pool for the bare handler: %w", err)
 	}
