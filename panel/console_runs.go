@@ -40,6 +40,9 @@ func (s *Server) showRun(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "console_run", page{Title: title, Data: data})
 }
 
+// NOTE: the importer writes a run's counts when the run ends, so while it
+// is running the fragment's live value is its elapsed time.
+
 // showRunStatus renders the htmx fragment with the counts of an import
 // run in progress, which polls itself. Once the run has ended, it makes
 // the browser reload the page.
