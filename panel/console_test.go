@@ -271,6 +271,9 @@ func TestConsoleOutbox(t *testing.T) {
 		if m := states[ids[1]]; m.State != store.MailDiscarded {
 			t.Errorf("discarded mail: state %s", m.State)
 		}
+		if m := states[ids[1]]; m.TextBody != "" {
+			t.Errorf("discarded mail keeps its body %q", m.TextBody)
+		}
 		op.get("/konsole/postausgang").want(t, http.StatusOK, "verworfen")
 	})
 }

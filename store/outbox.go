@@ -225,9 +225,11 @@ func (s *Store) RequeueMail(ctx context.Context, id int64) error {
 }
 
 // DiscardMail marks the failed mail id as discarded, so that it is never
-// retried. It returns [ErrNotPending] unless the mail is failed.
+// retried, and clears its bodies, whose one-time links nobody will use.
+// It returns [ErrNotPending] unless the mail is failed.
 func (s *Store) DiscardMail(ctx context.Context, id int64) error {
-	q := s.q().NewUpdate().Model((*schema.OutboxMail)(nil)).Set("state = ?", MailDiscarded)
+	q := s.q().NewUpdate().Model((*schema.OutboxMail)(nil)).Set("state = ?", MailDiscarded).
+		Set("text_body = ''").Set("html_body = NULL")
 	return s.updateFailedMail(ctx, q, id, "discard mail %d")
 }
 
