@@ -34,6 +34,9 @@ const consoleCompanyColumns = `c.ident, c.name1, coalesce(c.name2, '') AS name2,
 
 // SearchCompanies returns up to limit companies whose Identnummer starts
 // with term or whose name contains it, ignoring case, ordered by name.
+//
+// NOTE: SQLite's lower() folds ASCII letters only, so there a name with
+// an upper-case umlaut (Ö) matches only a term typed the same way.
 func (s *Store) SearchCompanies(ctx context.Context, term string, limit int) ([]ConsoleCompany, error) {
 	term = strings.TrimSpace(term)
 	if term == "" {
