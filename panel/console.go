@@ -19,6 +19,7 @@ const consoleRunLimit = 20
 func init() {
 	funcs["dict"] = dict
 	funcs["auditLabel"] = auditLabel
+	funcs["auditDetail"] = auditDetail
 	funcs["shortID"] = func(id string) string { return id[:min(len(id), 12)] }
 }
 

@@ -433,7 +433,7 @@ func TestConsoleAuditLog(t *testing.T) {
 		start := h.clock.Now()
 		for i := range 60 {
 			e := &schema.AuditEntry{At: start.Add(-time.Duration(i) * time.Minute), Action: "test.filler",
-				CompanyIdent: "20931", Detail: `{"n":` + strconv.Itoa(i) + `}`}
+				CompanyIdent: "20931", Detail: `{"reason":"Eintrag ` + strconv.Itoa(i) + `"}`}
 			if err := h.st.AddAudit(ctx, e); err != nil {
 				t.Fatal(err)
 			}
@@ -441,13 +441,13 @@ func TestConsoleAuditLog(t *testing.T) {
 		op.post("/konsole/jobs/report", url.Values{}).want(t, http.StatusSeeOther)
 
 		op.get("/konsole/protokoll?aktion=console.job_triggered").want(t, http.StatusOK, "Job gestartet",
-			"op@kammer.example")
+			"op@kammer.example", "Job: report")
 		r := op.get("/konsole/protokoll?betrieb=20931")
 		r.want(t, http.StatusOK, "Ältere Einträge")
 		if strings.Contains(r.body, "<td>Job gestartet</td>") {
 			t.Error("the company filter lets other entries through")
 		}
-		op.get("/konsole/protokoll?betrieb=20931&seite=2").want(t, http.StatusOK, "Neuere Einträge", `{&#34;n&#34;:59}`)
+		op.get("/konsole/protokoll?betrieb=20931&seite=2").want(t, http.StatusOK, "Neuere Einträge", "Grund: Eintrag 59")
 		r = op.get("/konsole/protokoll?akteur=op%40kammer.example")
 		r.want(t, http.StatusOK, "Job gestartet")
 		if strings.Contains(r.body, "<td>test.filler</td>") {

@@ -619,4 +619,11 @@ Verfügung.
 	"audit.field.notification_email":    "Benachrichtigungsadresse",
 	"audit.bool.true":                   "ein",
 	"audit.bool.false":                  "aus",
+
+	"audit.field.job":        "Job",
+	"audit.field.package_id": "Paket-ID",
+	"audit.field.reason":     "Grund",
+	"audit.field.mail_id":    "E-Mail Nr.",
+	"audit.field.run_id":     "Importlauf Nr.",
+	"audit.field.letters":    "Schreiben",
 }
