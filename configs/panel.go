@@ -19,6 +19,7 @@ type Panel struct {
 	PurgeSchedule         string        `yaml:"purge_schedule"`
 	ContractManagementURL string        `yaml:"contract_management_url"`
 	ExamContact           string        `yaml:"exam_contact"`
+	LetterSender          string        `yaml:"letter_sender"`
 	Legal                 Legal         `yaml:"legal"`
 }
 
