@@ -267,6 +267,7 @@ var envOptions = map[string]func(c *Config, v string) error{
 	"ASTA_REPORT_FOLDER":         func(c *Config, v string) error { c.Report.Folder = v; return nil },
 	"ASTA_REPORT_SCHEDULE":       func(c *Config, v string) error { c.Report.Schedule = v; return nil },
 	"ASTA_PANEL_EXAM_CONTACT":    func(c *Config, v string) error { c.Panel.ExamContact = v; return nil },
+	"ASTA_PANEL_LETTER_SENDER":   func(c *Config, v string) error { c.Panel.LetterSender = v; return nil },
 	"ASTA_PANEL_TRUSTED_PROXIES": listEnv(func(c *Config) *[]string { return &c.Panel.TrustedProxies }),
 	"ASTA_PANEL_SESSION_IDLE":    durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionIdle }),
 	"ASTA_PANEL_SESSION_MAX":     durationEnv(func(c *Config) *time.Duration { return &c.Panel.SessionMax }),

@@ -96,6 +96,7 @@ func (e *env) serve(ctx context.Context, demo bool) error {
 		BaseURL: e.cfg.PanelURL, TrustedProxies: e.cfg.Panel.Proxies(),
 		SessionIdle: e.cfg.Panel.SessionIdle, SessionMax: e.cfg.Panel.SessionMax,
 		ContractManagementURL: e.cfg.Panel.ContractManagementURL, ExamContact: e.cfg.Panel.ExamContact,
+		LetterSender: e.cfg.Panel.LetterSender,
 		Legal: panel.LegalTexts{
 			Imprint: e.cfg.Panel.Legal.Imprint, Privacy: e.cfg.Panel.Legal.Privacy,
 			Accessibility: e.cfg.Panel.Legal.Accessibility, AccessibilityContact: e.cfg.Panel.Legal.AccessibilityContact,
