@@ -84,7 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 	}
 	fn, ok := commands[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail, operator, bench-import or bench-panel\n", cmd)
+		fmt.Fprintf(stderr, "astad: unknown command %q: use serve, migrate, import, sample, hold, accounts, mail, operator, healthcheck, "+
+			"bench-import or bench-panel\n", cmd)
 		return exitUsage
 	}
 	return fn(ctx, args, stdout, stderr, environ)
@@ -102,6 +103,7 @@ commands:
   accounts      show, confirm or discard a held read of the account directory
   mail          requeue the mails that failed for good
   operator      add a chamber operator and print the link that sets the password
+  healthcheck   exit 0 if the local astad serve answers /healthz (for containers)
   bench-import  measure the import against its references
   bench-panel   measure the panel's trainee list against a bare handler
   help          print this text
