@@ -12,6 +12,9 @@ CREATE INDEX contracts_company_list_idx ON contracts (company_ident, occupation_
 -- The list reads the sort key of each of a company's trainees and, with
 -- the account filter, each account status. With the value in the index,
 -- PostgreSQL reads these from the index alone once vacuum has marked the
--- table's pages all-visible.
-CREATE INDEX sort_keys_kind_number_key_idx ON sort_keys (kind, number, sort_key);
+-- table's pages all-visible. The sort key index holds trainees only, so
+-- that a look-up compares the number alone, byte by byte: kind has the
+-- database's default collation, which PostgreSQL 15 compares with the C
+-- library's strcoll unless the collation is C or POSIX.
+CREATE INDEX sort_keys_trainee_idx ON sort_keys (number, sort_key) WHERE kind = 'trainee';
 CREATE INDEX trainee_accounts_number_status_idx ON trainee_accounts (trainee_number, status);
