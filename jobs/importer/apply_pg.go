@@ -45,7 +45,12 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	ap := &pgApply{plan: p, tx: tx, now: p.im.opts.Now().UTC(), worker: newPGWorker(), direct: map[*fileState]bool{}}
+	defer ap.worker.stop()
 	p.scanKeys = func(ctx context.Context, query string, fn func(key []byte, current bool, hash []byte)) error {
+		if err := ap.worker.wait(); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, query, pgx.QueryResultFormats{pgx.TextFormatCode, pgx.TextFormatCode, pgx.TextFormatCode})
 		if err != nil {
 			return err
@@ -60,11 +65,16 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	if err := p.prepareFiles(ctx); err != nil {
 		return err
 	}
-	ap := &pgApply{plan: p, tx: tx, now: p.im.opts.Now().UTC(), direct: map[*fileState]bool{}}
+	if err := p.countTables(ctx); err != nil {
+		return err
+	}
 	for _, fs := range p.files {
 		if err := ap.stage(ctx, fs); err != nil {
 			return err
 		}
+	}
+	if err := ap.worker.wait(); err != nil {
+		return err
 	}
 	if err := p.judge(); err != nil || p.dryRun {
 		return err
@@ -100,34 +110,26 @@ func appliedConflict(err error, runID int64) error {
 	return fmt.Errorf("mark import run %d applied: %w", runID, err)
 }
 
-// withoutSecondaryIndexes drops the table's indexes other than its
-// primary key, runs fill, and builds them again, which is several times
-// faster than updating them row by row. It is used to fill an empty
-// table; unless empty is set it only runs fill. NOTE: dropping an index
-// locks the table until the transaction ends, so readers of the table
-// wait for the first import to commit.
-func withoutSecondaryIndexes(ctx context.Context, tx pgx.Tx, table string, empty bool, fill func() error) error {
+// withoutIndexes drops the table's indexes and its primary key, runs
+// fill, and builds them again, which is faster than updating them row by
+// row. It is used to fill an empty table; unless empty is set it only
+// runs fill. Indexes that a foreign key needs are kept. NOTE: dropping an
+// index locks the table until the transaction ends, so readers of the
+// table wait for the first import to commit.
+func withoutIndexes(ctx context.Context, tx pgx.Tx, table string, empty bool, fill func() error) error {
 	if !empty {
 		return fill()
 	}
-	rows, err := tx.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
-		JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = to_regnamespace(i.schemaname)
-		JOIN pg_index x ON x.indexrelid = c.oid
-		WHERE i.schemaname = current_schema() AND i.tablename = $1 AND NOT x.indisprimary`, table)
+	indexes, err := listIndexes(ctx, tx, table)
 	if err != nil {
-		return fmt.Errorf("list indexes of %s: %w", table, err)
-	}
-	type index struct{ name, def string }
-	indexes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (index, error) {
-		var ix index
-		err := row.Scan(&ix.name, &ix.def)
-		return ix, err
-	})
-	if err != nil {
-		return fmt.Errorf("list indexes of %s: %w", table, err)
+		return err
 	}
 	for _, ix := range indexes {
-		if _, err := tx.Exec(ctx, "DROP INDEX "+pgx.Identifier{ix.name}.Sanitize()); err != nil {
+		q := "DROP INDEX " + pgx.Identifier{ix.name}.Sanitize()
+		if ix.constraint != "" {
+			q = "ALTER TABLE " + table + " DROP CONSTRAINT " + pgx.Identifier{ix.name}.Sanitize()
+		}
+		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("drop index %s: %w", ix.name, err)
 		}
 	}
@@ -135,9 +137,43 @@ func withoutSecondaryIndexes(ctx context.Context, tx pgx.Tx, table string, empty
 		return err
 	}
 	for _, ix := range indexes {
-		if _, err := tx.Exec(ctx, ix.def); err != nil {
+		q := ix.def
+		if ix.constraint != "" {
+			q = "ALTER TABLE " + table + " ADD CONSTRAINT " + pgx.Identifier{ix.name}.Sanitize() + " " + ix.constraint
+		}
+		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("build index %s: %w", ix.name, err)
 		}
 	}
 	return nil
+}
+
+// tableIndex is an index to build again: its name and definition, and
+// for the index of a primary key or unique constraint, the constraint's
+// definition.
+type tableIndex struct{ name, def, constraint string }
+
+// listIndexes returns the indexes of table that no foreign key needs,
+// the primary key first.
+func listIndexes(ctx context.Context, tx pgx.Tx, table string) ([]tableIndex, error) {
+	rows, err := tx.Query(ctx, `SELECT c.relname, pg_get_indexdef(x.indexrelid),
+			COALESCE(pg_get_constraintdef(con.oid), '')
+		FROM pg_index x
+		JOIN pg_class c ON c.oid = x.indexrelid
+		LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.contype IN ('p', 'u')
+		WHERE x.indrelid = to_regclass($1)
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid)
+		ORDER BY x.indisprimary DESC, c.relname`, table)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
+	}
+	indexes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (tableIndex, error) {
+		var ix tableIndex
+		err := row.Scan(&ix.name, &ix.def, &ix.constraint)
+		return ix, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
+	}
+	return indexes, nil
 }

@@ -177,12 +177,16 @@ func appendCSVValue(b []byte, v any) []byte {
 	case nil:
 	case string:
 		b = append(b, '"')
-		for j := 0; j < len(v); j++ {
-			if v[j] == '"' {
-				b = append(b, '"')
+		for {
+			i := strings.IndexByte(v, '"')
+			if i < 0 {
+				break
 			}
-			b = append(b, v[j])
+			b = append(b, v[:i+1]...)
+			b = append(b, '"') // a quote inside doubles
+			v = v[i+1:]
 		}
+		b = append(b, v...)
 		b = append(b, '"')
 	case schema.Date:
 		for y := 1000; y > 1 && v.Year < y; y /= 10 {

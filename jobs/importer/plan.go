@@ -27,7 +27,8 @@ type plan struct {
 	progress  Progress
 
 	files     []*fileState
-	scanKeys  keyScanner // nil: through the database/sql handle
+	scanKeys  keyScanner       // nil: through the database/sql handle
+	tableRows map[string]int64 // rows by table, counted before the first file; nil: count when needed
 	keys      map[string]*keySet
 	current   map[string]int64 // current records in the database by file
 	dbRecords map[string]int64 // all records in the database by file
@@ -125,6 +126,9 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 	ks := newKeySet(max(n, p.ctl.entries[k.file].records) + 1024)
 	p.keys[k.file] = ks
 
+	if n == 0 {
+		return nil
+	}
 	start := time.Now()
 	query := fmt.Sprintf("SELECT %s, missing_since IS NULL, import_hash FROM %s", k.columns[0].db, k.table)
 	err = p.keyScanner()(ctx, query, func(key []byte, current bool, hash []byte) {
@@ -147,8 +151,32 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 	return nil
 }
 
+// countTables counts the rows of the tables that the package's files
+// fill, so that the keys of an empty table need no query.
+func (p *plan) countTables(ctx context.Context) error {
+	counts := map[string]int64{}
+	for _, fs := range p.files {
+		main, trainee := fs.kind.targets()
+		for _, t := range []*target{&main, trainee} {
+			if t == nil {
+				continue
+			}
+			n, err := p.countRows(ctx, t.table)
+			if err != nil {
+				return err
+			}
+			counts[t.table] = n
+		}
+	}
+	p.tableRows = counts
+	return nil
+}
+
 // countRows returns the number of rows of table.
 func (p *plan) countRows(ctx context.Context, table string) (int64, error) {
+	if n, ok := p.tableRows[table]; ok {
+		return n, nil
+	}
 	var n int64
 	err := p.keyScanner()(ctx, "SELECT CAST(count(*) AS TEXT), true, NULL FROM "+table, func(key []byte, _ bool, _ []byte) {
 		n, _ = strconv.ParseInt(string(key), 10, 64)

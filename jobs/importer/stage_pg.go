@@ -11,13 +11,15 @@ import (
 )
 
 // pgApply writes a package's records on the import's connection. A file
-// whose table is empty is copied into the table itself while it is read.
-// Any other file is copied into a staging table, leaving out the records
-// that the database holds unchanged, and merged after all files are read.
+// whose table is empty is validated into a spool, which the worker copies
+// into the table itself while the next file is validated. Any other file
+// is copied into a staging table, leaving out the records that the
+// database holds unchanged, and merged after all files are read.
 type pgApply struct {
 	*plan
-	tx  pgx.Tx
-	now time.Time
+	tx     pgx.Tx
+	now    time.Time
+	worker *pgWorker
 
 	direct         map[*fileState]bool // files copied into their empty tables
 	traineesStaged bool                // stage_trainees holds trainees to merge
@@ -35,7 +37,6 @@ func (a *pgApply) stage(ctx context.Context, fs *fileState) error {
 	if err := a.loadKeys(ctx, fs.kind); err != nil {
 		return err
 	}
-	start := time.Now()
 	main, trainee := fs.kind.targets()
 	var trainees *traineeRows
 	if trainee != nil {
@@ -43,48 +44,101 @@ func (a *pgApply) stage(ctx context.Context, fs *fileState) error {
 		if trainees, err = a.openTrainees(ctx, trainee, fs); err != nil {
 			return err
 		}
+	}
+	if a.dbRecords[fs.kind.file] == 0 {
+		return a.stageDirect(ctx, fs, &main, trainees)
+	}
+	if trainees != nil {
 		defer trainees.close()
 	}
+	return a.stageChanges(ctx, fs, &main, trainees)
+}
 
-	direct := a.dbRecords[fs.kind.file] == 0
-	format := newRowFormat(&main, direct, a.now)
-	var copied int64
-	err := withoutSecondaryIndexes(ctx, a.tx, main.table, direct, func() error {
-		var err error
-		copied, err = a.copyFile(ctx, fs, format, trainees)
+// stageDirect validates a file whose table is empty into a spool and
+// has the worker copy the spool into the table.
+func (a *pgApply) stageDirect(ctx context.Context, fs *fileState, t *target, trainees *traineeRows) error {
+	sp, err := newSpool()
+	if err != nil {
+		if trainees != nil {
+			trainees.close()
+		}
 		return err
+	}
+	format := newRowFormat(t, true, a.now)
+	a.worker.submit(func() error {
+		defer sp.close()
+		if trainees != nil {
+			defer trainees.close()
+		}
+		return a.copyDirect(ctx, fs, format, sp, trainees)
 	})
+
+	late, err := a.validateFile(ctx, fs, func(rr *rowReader) error {
+		w := bufio.NewWriterSize(sp, 256<<10)
+		if err := writeRows(w, rr, format, trainees); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	sp.finish(late, err)
 	if err != nil {
 		return err
 	}
-	if trainees != nil {
-		if err := a.copyTrainees(ctx, trainees); err != nil {
-			return err
-		}
-	}
-	a.im.log.Debug("file staged", "run_id", a.res.RunID, "file", fs.kind.file, "direct", direct,
-		"rows", copied, "duration_ms", time.Since(start).Milliseconds())
+	a.direct[fs] = true
+	fs.inserted = fs.fresh
 	return nil
 }
 
-// copyFile copies the file's records that the import writes and drops
-// those rejected at the end of the file. It returns the rows it copied.
-func (a *pgApply) copyFile(ctx context.Context, fs *fileState, format rowFormat, trainees *traineeRows) (int64, error) {
-	k, t := fs.kind, format.t
-	table := t.table
-	if !format.direct {
-		table = stagingTable(t.table)
-		if _, err := a.tx.Exec(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP",
-			table, t.stagingDefs(k))); err != nil {
-			return 0, fmt.Errorf("create %s: %w", table, err)
+// copyDirect runs in the worker: it copies the spool into the empty
+// table, drops the companies rejected at the end of the file, records
+// activation codes and copies the trainees of a contracts file.
+func (a *pgApply) copyDirect(ctx context.Context, fs *fileState, format rowFormat, sp *spool, trainees *traineeRows) error {
+	start := time.Now()
+	t := format.t
+	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv)", t.table,
+		strings.Join(t.copyColumns(fs.kind, true), ", "))
+	var copied int64
+	err := withoutIndexes(ctx, a.tx, t.table, true, func() error {
+		tag, err := a.tx.Conn().PgConn().CopyFrom(ctx, sp.reader(), copySQL)
+		late, verr := sp.result()
+		if verr != nil {
+			return verr // the validation failed, which the caller reports
 		}
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", fs.kind.file, err)
+		}
+		copied = tag.RowsAffected()
+		return a.dropLate(ctx, t.table, true, t, late)
+	})
+	if err == nil && t.code != "" {
+		err = recordCopiedCodes(ctx, a.tx, a.now)
 	}
-	cols := t.copyColumns(k, format.direct)
-	if !format.direct {
-		cols = append([]string{"line"}, cols...)
+	if err == nil && trainees != nil {
+		err = a.copyTrainees(ctx, trainees)
 	}
+	a.im.log.Debug("file copied", "run_id", a.res.RunID, "file", fs.kind.file, "rows", copied,
+		"duration_ms", time.Since(start).Milliseconds())
+	return err
+}
+
+// stageChanges copies the file's new, changed and missing records into a
+// staging table while it validates them, and drops those rejected at the
+// end of the file.
+func (a *pgApply) stageChanges(ctx context.Context, fs *fileState, t *target, trainees *traineeRows) error {
+	if err := a.worker.wait(); err != nil {
+		return err
+	}
+	start := time.Now()
+	k := fs.kind
+	table := stagingTable(t.table)
+	if _, err := a.tx.Exec(ctx, fmt.Sprintf("CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP",
+		table, t.stagingDefs(k))); err != nil {
+		return fmt.Errorf("create %s: %w", table, err)
+	}
+	cols := append([]string{"line"}, t.copyColumns(k, false)...)
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv)", table, strings.Join(cols, ", "))
 
+	format := newRowFormat(t, false, a.now)
 	var copied int64
 	late, err := a.validateFile(ctx, fs, func(rr *rowReader) error {
 		var err error
@@ -94,19 +148,19 @@ func (a *pgApply) copyFile(ctx context.Context, fs *fileState, format rowFormat,
 		return err
 	})
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if err := a.dropLate(ctx, table, format.direct, t, late); err != nil {
-		return 0, err
+	if err := a.dropLate(ctx, table, false, t, late); err != nil {
+		return err
 	}
-	if format.direct {
-		a.direct[fs] = true
-		fs.inserted = fs.fresh
-		if t.code != "" {
-			return copied, recordCopiedCodes(ctx, a.tx, a.now)
+	if trainees != nil {
+		if err := a.copyTrainees(ctx, trainees); err != nil {
+			return err
 		}
 	}
-	return copied, nil
+	a.im.log.Debug("file staged", "run_id", a.res.RunID, "file", fs.kind.file, "rows", copied,
+		"duration_ms", time.Since(start).Milliseconds())
+	return nil
 }
 
 // writeRows writes the valid rows of rr that the import must write:
@@ -184,15 +238,17 @@ func (a *pgApply) openTrainees(ctx context.Context, t *target, fs *fileState) (*
 		return nil, err
 	}
 	set := newKeySet(max(n, fs.entry.records) + 1024)
-	err = a.keyScanner()(ctx, "SELECT number, true, import_hash FROM trainees", func(key []byte, _ bool, hash []byte) {
-		e := keyEntry{bits: keyInDB}
-		if h, ok := parseHash(hash); ok {
-			e.setStoredHash(h)
+	if n > 0 {
+		err = a.keyScanner()(ctx, "SELECT number, true, import_hash FROM trainees", func(key []byte, _ bool, hash []byte) {
+			e := keyEntry{bits: keyInDB}
+			if h, ok := parseHash(hash); ok {
+				e.setStoredHash(h)
+			}
+			*set.entry(digestBytes(key)) = e
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read keys of trainees: %w", err)
 		}
-		*set.entry(digestBytes(key)) = e
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read keys of trainees: %w", err)
 	}
 	return newTraineeRows(set, newRowFormat(t, n == 0, a.now))
 }
@@ -216,11 +272,16 @@ func (a *pgApply) copyTrainees(ctx context.Context, trainees *traineeRows) error
 	}
 	start := time.Now()
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv)", table, strings.Join(cols, ", "))
-	n, err := copyCSV(ctx, a.tx.Conn().PgConn(), copySQL, t.table, trainees.writeLast)
+	var n int64
+	err := withoutIndexes(ctx, a.tx, table, trainees.format.direct, func() error {
+		var err error
+		n, err = copyCSV(ctx, a.tx.Conn().PgConn(), copySQL, t.table, trainees.writeLast)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	a.im.log.Debug("file staged", "run_id", a.res.RunID, "table", t.table, "candidates", trainees.count,
+	a.im.log.Debug("trainees copied", "run_id", a.res.RunID, "direct", trainees.format.direct, "candidates", trainees.count,
 		"rows", n, "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }
