@@ -7,29 +7,60 @@ import (
 	"asta/jobs/chambercsv"
 )
 
-// readAhead reads and decodes a file's records in a goroutine of its
-// own, a batch ahead of the validation, so that reading and validating a
-// large file use two cores.
+// readAhead reads, decodes and converts a file's records in a goroutine
+// of its own, a batch ahead of the validation, so that reading and
+// validating a large file use two cores.
 type readAhead struct {
 	batches chan *recordBatch
 	done    chan struct{}
+	conv    converter
 	batch   *recordBatch
 	pos     int
 	err     error // the error that ended the file, io.EOF at its end
 }
 
-// recordBatch is a run of records whose fields share one backing slice.
+// recordBatch is a run of records whose fields share one backing slice,
+// with the values converted from them.
 type recordBatch struct {
 	recs   []chambercsv.Record
 	errs   []error // per record: nil or a field-count error
 	fields []string
-	err    error // the error after the last record, if any
+	rows   []any         // per record: the line, then the kind's columns
+	ferrs  []*fieldError // per record: the first value that failed to convert
+	err    error         // the error after the last record, if any
 }
 
 const batchRecords = 256
 
-func newReadAhead(rd *chambercsv.Reader) *readAhead {
-	ra := &readAhead{batches: make(chan *recordBatch, 2), done: make(chan struct{})}
+// converter turns the fields of a record into the database values of a
+// kind's columns, in row[1:].
+type converter struct {
+	columns []column
+	index   []int // CSV column index of each kind column, -1 if absent
+}
+
+func (c converter) width() int { return 1 + len(c.columns) }
+
+// convert fills row with the record's line and values and returns the
+// first value that fails its column's check.
+func (c converter) convert(rec *chambercsv.Record, row []any) *fieldError {
+	row[0] = rec.Line
+	for i := range c.columns {
+		v := ""
+		if j := c.index[i]; j >= 0 {
+			v = rec.Fields[j]
+		}
+		val, ferr := c.columns[i].convert(v)
+		if ferr != nil {
+			return ferr
+		}
+		row[1+i] = val
+	}
+	return nil
+}
+
+func newReadAhead(rd *chambercsv.Reader, conv converter) *readAhead {
+	ra := &readAhead{batches: make(chan *recordBatch, 2), done: make(chan struct{}), conv: conv}
 	go ra.produce(rd)
 	return ra
 }
@@ -57,6 +88,7 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 			b.recs[i].Fields = b.fields[off : off+n : off+n]
 			off += n
 		}
+		ra.convertBatch(b)
 		select {
 		case ra.batches <- b:
 		case <-ra.done:
@@ -66,6 +98,27 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 			return
 		}
 	}
+}
+
+// convertBatch converts the records of b that have as many fields as
+// the header.
+func (ra *readAhead) convertBatch(b *recordBatch) {
+	w := ra.conv.width()
+	b.rows = make([]any, len(b.recs)*w)
+	b.ferrs = make([]*fieldError, len(b.recs))
+	for i := range b.recs {
+		if b.errs[i] == nil {
+			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w])
+		}
+	}
+}
+
+// converted returns the values of the record that read returned last and
+// the first value that failed to convert. It is valid only for a record
+// without a field-count error.
+func (ra *readAhead) converted() ([]any, *fieldError) {
+	i, w := ra.pos-1, ra.conv.width()
+	return ra.batch.rows[i*w : (i+1)*w : (i+1)*w], ra.batch.ferrs[i]
 }
 
 // read returns the next record and its field-count error, or the error

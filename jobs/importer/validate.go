@@ -131,8 +131,7 @@ func newRowReader(src source, fs *fileState, keys map[string]*keySet, validate b
 	if !validate {
 		rr.skip = fs.rejectedLines()
 	}
-	rr.row = make([]any, 1+len(fs.kind.columns))
-	rr.ahead = newReadAhead(rd)
+	rr.ahead = newReadAhead(rd, converter{columns: fs.kind.columns, index: rr.index})
 	return rr, nil
 }
 
@@ -186,22 +185,12 @@ func (rr *rowReader) next() (bool, error) {
 	}
 }
 
-// fill converts the record's fields into rr.row.
+// fill takes the record's values, which the read-ahead goroutine
+// converted, into rr.row.
 func (rr *rowReader) fill() *fieldError {
-	rr.row[0] = rr.rec.Line
-	for i := range rr.fs.kind.columns {
-		c := &rr.fs.kind.columns[i]
-		v := ""
-		if j := rr.index[i]; j >= 0 {
-			v = rr.rec.Fields[j]
-		}
-		val, ferr := c.convert(v)
-		if ferr != nil {
-			return ferr
-		}
-		rr.row[1+i] = val
-	}
-	return nil
+	var ferr *fieldError
+	rr.row, ferr = rr.ahead.converted()
+	return ferr
 }
 
 // check validates the current record, records it in the key set and
