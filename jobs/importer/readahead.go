@@ -12,6 +12,7 @@ import (
 // validating a large file use two cores.
 type readAhead struct {
 	batches chan *recordBatch
+	free    chan *recordBatch // batches read to the end, for reuse
 	done    chan struct{}
 	conv    converter
 	batch   *recordBatch
@@ -60,7 +61,8 @@ func (c converter) convert(rec *chambercsv.Record, row []any) *fieldError {
 }
 
 func newReadAhead(rd *chambercsv.Reader, conv converter) *readAhead {
-	ra := &readAhead{batches: make(chan *recordBatch, 2), done: make(chan struct{}), conv: conv}
+	ra := &readAhead{batches: make(chan *recordBatch, 2), free: make(chan *recordBatch, 4),
+		done: make(chan struct{}), conv: conv}
 	go ra.produce(rd)
 	return ra
 }
@@ -69,7 +71,7 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 	defer close(ra.batches)
 	var rec chambercsv.Record
 	for {
-		b := &recordBatch{}
+		b := ra.newBatch()
 		for len(b.recs) < batchRecords {
 			err := rd.Read(&rec)
 			if err != nil && !errors.Is(err, chambercsv.ErrFieldCount) {
@@ -100,12 +102,33 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 	}
 }
 
+// newBatch returns an empty batch, reusing one that was read to the end
+// if there is one.
+func (ra *readAhead) newBatch() *recordBatch {
+	select {
+	case b := <-ra.free:
+		b.recs, b.errs, b.fields, b.err = b.recs[:0], b.errs[:0], b.fields[:0], nil
+		return b
+	default:
+		return &recordBatch{}
+	}
+}
+
 // convertBatch converts the records of b that have as many fields as
-// the header.
+// the header. A reused batch keeps the values of its last use where a
+// conversion failed, which no caller reads.
 func (ra *readAhead) convertBatch(b *recordBatch) {
 	w := ra.conv.width()
-	b.rows = make([]any, len(b.recs)*w)
-	b.ferrs = make([]*fieldError, len(b.recs))
+	if n := len(b.recs) * w; cap(b.rows) < n {
+		b.rows = make([]any, n)
+	} else {
+		b.rows = b.rows[:n]
+	}
+	if cap(b.ferrs) < len(b.recs) {
+		b.ferrs = make([]*fieldError, len(b.recs))
+	} else {
+		b.ferrs = b.ferrs[:len(b.recs)]
+	}
 	for i := range b.recs {
 		if b.errs[i] == nil {
 			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w])
@@ -135,6 +158,12 @@ func (ra *readAhead) read(rec *chambercsv.Record) (countErr, err error) {
 		if !ok {
 			ra.err = io.EOF
 			return nil, io.EOF
+		}
+		if ra.batch != nil {
+			select {
+			case ra.free <- ra.batch: // its values are no longer valid
+			default:
+			}
 		}
 		ra.batch, ra.pos = b, 0
 	}
