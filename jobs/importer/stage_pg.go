@@ -289,14 +289,14 @@ func (a *pgApply) copyTrainees(ctx context.Context, trainees *traineeRows) error
 // merge writes the new and changed rows of a staged file and ends the
 // records that a full export lacks.
 func (a *pgApply) merge(ctx context.Context, fs *fileState) error {
-	if a.direct[fs] {
-		return a.endMissing(ctx, fs)
-	}
 	main, trainee := fs.kind.targets()
 	if trainee != nil && a.traineesStaged {
 		if _, err := a.mergeTable(ctx, trainee); err != nil {
 			return err
 		}
+	}
+	if a.direct[fs] {
+		return a.endMissing(ctx, fs)
 	}
 	tag, err := a.mergeTable(ctx, &main)
 	if err != nil {
