@@ -73,6 +73,7 @@ func (a *pgApply) stageDirect(ctx context.Context, fs *fileState, t *target, tra
 		return a.copyDirect(ctx, fs, format, sp, trainees)
 	})
 
+	start := time.Now()
 	late, err := a.validateFile(ctx, fs, func(rr *rowReader) error {
 		w := bufio.NewWriterSize(sp, 256<<10)
 		if err := writeRows(w, rr, format, trainees); err != nil {
@@ -84,6 +85,8 @@ func (a *pgApply) stageDirect(ctx context.Context, fs *fileState, t *target, tra
 	if err != nil {
 		return err
 	}
+	a.im.log.Debug("file validated", "run_id", a.res.RunID, "file", fs.kind.file,
+		"duration_ms", time.Since(start).Milliseconds())
 	a.direct[fs] = true
 	fs.inserted = fs.fresh
 	return nil
