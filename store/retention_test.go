@@ -1,7 +1,10 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -100,4 +103,56 @@ func TestRetentionClearsOldDetails(t *testing.T) {
 			t.Errorf("audit entries with details = %d, want the recent one", got)
 		}
 	})
+}
+
+// TestTombstonedTraineeStaysDeleted imports a later full export that still
+// lists the deleted trainee's ended contract.
+func TestTombstonedTraineeStaysDeleted(t *testing.T) {
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) {
+		ctx := context.Background()
+		importtest.Import(t, db, url, "../testdata/export-small")
+		st := store.New(db)
+		cut := schema.Date{Year: 2025, Month: time.August, Day: 1}
+		if n, err := st.ApplyRetention(ctx, store.RetentionCutoffs{ContractsEnded: cut}, cut); err != nil ||
+			n.Trainees != 1 {
+			t.Fatalf("retention = %+v, %v; want 1 trainee", n, err)
+		}
+
+		importtest.Import(t, db, url, laterCopy(t, "../testdata/export-small"))
+		for _, q := range []string{
+			"SELECT count(*) FROM trainees WHERE number = 'Z-50004'",
+			"SELECT count(*) FROM contracts WHERE trainee_number = 'Z-50004'",
+		} {
+			if got := count(t, db, q); got != 0 {
+				t.Errorf("%s = %d after the later import, want 0", q, got)
+			}
+		}
+		if got := count(t, db, "SELECT count(*) FROM trainees"); got != 3 {
+			t.Errorf("trainees = %d after the later import, want 3", got)
+		}
+	})
+}
+
+// laterCopy copies the package and moves its Erstellt a day later, so
+// that it is a new and newer package with the same records.
+func laterCopy(t *testing.T, dir string) string {
+	t.Helper()
+	out := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == "steuerung.csv" {
+			b = bytes.ReplaceAll(b, []byte("04.12.2026"), []byte("05.12.2026"))
+		}
+		if err := os.WriteFile(filepath.Join(out, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }

@@ -44,6 +44,11 @@ func (p *plan) runSQLite(ctx context.Context) error {
 	if err := markApplied(ctx, tx.Tx, p.res.RunID); err != nil {
 		return err
 	}
+	for _, q := range schema.TombstonedSQL {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("delete data of tombstoned trainees: %w", err)
+		}
+	}
 	if p.im.opts.failAfterApply != nil {
 		return p.im.opts.failAfterApply
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,7 +27,8 @@ type plan struct {
 	progress  Progress
 
 	files     []*fileState
-	scanKeys  keyScanner // nil: through the database/sql handle
+	scanKeys  keyScanner       // nil: through the database/sql handle
+	tableRows map[string]int64 // rows by table, counted before the first file; nil: count when needed
 	keys      map[string]*keySet
 	current   map[string]int64 // current records in the database by file
 	dbRecords map[string]int64 // all records in the database by file
@@ -60,28 +62,51 @@ func (p *plan) prepareFiles(ctx context.Context) error {
 	return nil
 }
 
-// keyScanner runs a query that returns a key and a boolean per row and
-// calls fn for each. The key's bytes are valid only during the call.
-type keyScanner func(ctx context.Context, query string, fn func(key []byte, current bool)) error
+// keyScanner runs a query that returns a key, a boolean and a
+// fingerprint or NULL per row, and calls fn for each. The bytes of key
+// and hash are valid only during the call; hash is nil for NULL.
+type keyScanner func(ctx context.Context, query string, fn func(key []byte, current bool, hash []byte)) error
 
 // scanKeysSQL is the keyScanner on the database/sql handle.
-func (p *plan) scanKeysSQL(ctx context.Context, query string, fn func(key []byte, current bool)) error {
+func (p *plan) scanKeysSQL(ctx context.Context, query string, fn func(key []byte, current bool, hash []byte)) error {
 	rows, err := p.im.opts.DB.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	var (
-		key     sql.RawBytes
-		current bool
+		key, hash sql.RawBytes
+		current   bool
 	)
 	for rows.Next() {
-		if err := rows.Scan(&key, &current); err != nil {
+		if err := rows.Scan(&key, &current, &hash); err != nil {
 			return err
 		}
-		fn(key, current)
+		fn(key, current, hash)
 	}
 	return rows.Err()
+}
+
+// parseHash parses a fingerprint in the decimal text of a BIGINT.
+func parseHash(b []byte) (uint64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // loadKeys reads, once per import, the keys of the records the database
@@ -91,43 +116,90 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 		return nil
 	}
 	p.current[k.file] = 0
-	scan := p.scanKeys
-	if scan == nil {
-		scan = p.scanKeysSQL
-	}
 
 	// Size the set for the database's keys and the file's, so that it
 	// does not grow step by step while a large package is read.
-	var n int64
-	if err := scan(ctx, "SELECT CAST(count(*) AS TEXT), true FROM "+k.table, func(key []byte, _ bool) {
-		n, _ = strconv.ParseInt(string(key), 10, 64)
-	}); err != nil {
-		return fmt.Errorf("count %s: %w", k.table, err)
+	n, err := p.countRows(ctx, k.table)
+	if err != nil {
+		return err
 	}
 	ks := newKeySet(max(n, p.ctl.entries[k.file].records) + 1024)
 	p.keys[k.file] = ks
 
-	query := fmt.Sprintf("SELECT %s, missing_since IS NULL FROM %s", k.columns[0].db, k.table)
-	err := scan(ctx, query, func(key []byte, current bool) {
-		v := uint32(keyInDB)
+	if n == 0 {
+		return nil
+	}
+	start := time.Now()
+	query := fmt.Sprintf("SELECT %s, missing_since IS NULL, import_hash FROM %s", k.columns[0].db, k.table)
+	err = p.keyScanner()(ctx, query, func(key []byte, current bool, hash []byte) {
+		e := keyEntry{bits: keyInDB}
 		p.dbRecords[k.file]++
 		if current {
-			v |= keyCurrent
+			e.bits |= keyCurrent
 			p.current[k.file]++
 		}
-		ks.setBytes(key, v)
+		if h, ok := parseHash(hash); ok {
+			e.setStoredHash(h)
+		}
+		*ks.entry(digestBytes(key)) = e
 	})
 	if err != nil {
 		return fmt.Errorf("read keys of %s: %w", k.table, err)
 	}
+	p.im.log.Debug("keys read", "run_id", p.res.RunID, "table", k.table, "keys", p.dbRecords[k.file],
+		"duration_ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// countTables counts the rows of the tables that the package's files
+// fill, so that the keys of an empty table need no query.
+func (p *plan) countTables(ctx context.Context) error {
+	counts := map[string]int64{}
+	for _, fs := range p.files {
+		main, trainee := fs.kind.targets()
+		for _, t := range []*target{&main, trainee} {
+			if t == nil {
+				continue
+			}
+			n, err := p.countRows(ctx, t.table)
+			if err != nil {
+				return err
+			}
+			counts[t.table] = n
+		}
+	}
+	p.tableRows = counts
+	return nil
+}
+
+// countRows returns the number of rows of table.
+func (p *plan) countRows(ctx context.Context, table string) (int64, error) {
+	if n, ok := p.tableRows[table]; ok {
+		return n, nil
+	}
+	var n int64
+	err := p.keyScanner()(ctx, "SELECT CAST(count(*) AS TEXT), true, NULL FROM "+table, func(key []byte, _ bool, _ []byte) {
+		n, _ = strconv.ParseInt(string(key), 10, 64)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	return n, nil
+}
+
+// keyScanner returns the scanner of the import's connection.
+func (p *plan) keyScanner() keyScanner {
+	if p.scanKeys != nil {
+		return p.scanKeys
+	}
+	return p.scanKeysSQL
 }
 
 // validateFile reads a data file once, checking every record. stage
 // receives the reader and must drain it; it may write the valid rows to
-// a staging table. It returns the lines rejected only after stage
-// finished, which a staging table must then drop.
-func (p *plan) validateFile(ctx context.Context, fs *fileState, stage func(rr *rowReader) error) ([]int, error) {
+// the database. It returns the records rejected only after stage
+// finished, which must then be dropped from where stage wrote them.
+func (p *plan) validateFile(ctx context.Context, fs *fileState, stage func(rr *rowReader) error) ([]headRef, error) {
 	if err := p.loadKeys(ctx, fs.kind); err != nil {
 		return nil, err
 	}
@@ -288,14 +360,10 @@ func (p *plan) recheckOrder(queryRow func(q string, args ...any) scanner) error 
 // collectEnded lists the current records of the kind that a full
 // export lacks.
 func (p *plan) collectEnded(ctx context.Context, fs *fileState) error {
-	scan := p.scanKeys
-	if scan == nil {
-		scan = p.scanKeysSQL
-	}
 	k := fs.kind
 	ks := p.keys[k.file]
-	query := fmt.Sprintf("SELECT %s, true FROM %s WHERE missing_since IS NULL", k.columns[0].db, k.table)
-	err := scan(ctx, query, func(key []byte, _ bool) {
+	query := fmt.Sprintf("SELECT %s, true, NULL FROM %s WHERE missing_since IS NULL", k.columns[0].db, k.table)
+	err := p.keyScanner()(ctx, query, func(key []byte, _ bool, _ []byte) {
 		if ks.getBytes(key)&lineMask == 0 {
 			fs.ended = append(fs.ended, string(key))
 		}

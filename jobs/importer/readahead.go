@@ -7,29 +7,62 @@ import (
 	"asta/jobs/chambercsv"
 )
 
-// readAhead reads and decodes a file's records in a goroutine of its
-// own, a batch ahead of the validation, so that reading and validating a
-// large file use two cores.
+// readAhead reads, decodes and converts a file's records in a goroutine
+// of its own, a batch ahead of the validation, so that reading and
+// validating a large file use two cores.
 type readAhead struct {
 	batches chan *recordBatch
+	free    chan *recordBatch // batches read to the end, for reuse
 	done    chan struct{}
+	conv    converter
 	batch   *recordBatch
 	pos     int
 	err     error // the error that ended the file, io.EOF at its end
 }
 
-// recordBatch is a run of records whose fields share one backing slice.
+// recordBatch is a run of records whose fields share one backing slice,
+// with the values converted from them.
 type recordBatch struct {
 	recs   []chambercsv.Record
 	errs   []error // per record: nil or a field-count error
 	fields []string
-	err    error // the error after the last record, if any
+	rows   []any         // per record: the line, then the kind's columns
+	ferrs  []*fieldError // per record: the first value that failed to convert
+	err    error         // the error after the last record, if any
 }
 
 const batchRecords = 256
 
-func newReadAhead(rd *chambercsv.Reader) *readAhead {
-	ra := &readAhead{batches: make(chan *recordBatch, 2), done: make(chan struct{})}
+// converter turns the fields of a record into the database values of a
+// kind's columns, in row[1:].
+type converter struct {
+	columns []column
+	index   []int // CSV column index of each kind column, -1 if absent
+}
+
+func (c converter) width() int { return 1 + len(c.columns) }
+
+// convert fills row with the record's line and values and returns the
+// first value that fails its column's check.
+func (c converter) convert(rec *chambercsv.Record, row []any) *fieldError {
+	row[0] = rec.Line
+	for i := range c.columns {
+		v := ""
+		if j := c.index[i]; j >= 0 {
+			v = rec.Fields[j]
+		}
+		val, ferr := c.columns[i].convert(v)
+		if ferr != nil {
+			return ferr
+		}
+		row[1+i] = val
+	}
+	return nil
+}
+
+func newReadAhead(rd *chambercsv.Reader, conv converter) *readAhead {
+	ra := &readAhead{batches: make(chan *recordBatch, 2), free: make(chan *recordBatch, 4),
+		done: make(chan struct{}), conv: conv}
 	go ra.produce(rd)
 	return ra
 }
@@ -38,7 +71,7 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 	defer close(ra.batches)
 	var rec chambercsv.Record
 	for {
-		b := &recordBatch{}
+		b := ra.newBatch()
 		for len(b.recs) < batchRecords {
 			err := rd.Read(&rec)
 			if err != nil && !errors.Is(err, chambercsv.ErrFieldCount) {
@@ -57,6 +90,7 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 			b.recs[i].Fields = b.fields[off : off+n : off+n]
 			off += n
 		}
+		ra.convertBatch(b)
 		select {
 		case ra.batches <- b:
 		case <-ra.done:
@@ -66,6 +100,48 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 			return
 		}
 	}
+}
+
+// newBatch returns an empty batch, reusing one that was read to the end
+// if there is one.
+func (ra *readAhead) newBatch() *recordBatch {
+	select {
+	case b := <-ra.free:
+		b.recs, b.errs, b.fields, b.err = b.recs[:0], b.errs[:0], b.fields[:0], nil
+		return b
+	default:
+		return &recordBatch{}
+	}
+}
+
+// convertBatch converts the records of b that have as many fields as
+// the header. A reused batch keeps the values of its last use where a
+// conversion failed, which no caller reads.
+func (ra *readAhead) convertBatch(b *recordBatch) {
+	w := ra.conv.width()
+	if n := len(b.recs) * w; cap(b.rows) < n {
+		b.rows = make([]any, n)
+	} else {
+		b.rows = b.rows[:n]
+	}
+	if cap(b.ferrs) < len(b.recs) {
+		b.ferrs = make([]*fieldError, len(b.recs))
+	} else {
+		b.ferrs = b.ferrs[:len(b.recs)]
+	}
+	for i := range b.recs {
+		if b.errs[i] == nil {
+			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w])
+		}
+	}
+}
+
+// converted returns the values of the record that read returned last and
+// the first value that failed to convert. It is valid only for a record
+// without a field-count error.
+func (ra *readAhead) converted() ([]any, *fieldError) {
+	i, w := ra.pos-1, ra.conv.width()
+	return ra.batch.rows[i*w : (i+1)*w : (i+1)*w], ra.batch.ferrs[i]
 }
 
 // read returns the next record and its field-count error, or the error
@@ -82,6 +158,12 @@ func (ra *readAhead) read(rec *chambercsv.Record) (countErr, err error) {
 		if !ok {
 			ra.err = io.EOF
 			return nil, io.EOF
+		}
+		if ra.batch != nil {
+			select {
+			case ra.free <- ra.batch: // its values are no longer valid
+			default:
+			}
 		}
 		ra.batch, ra.pos = b, 0
 	}

@@ -13,14 +13,15 @@ type target struct {
 	pos     []int
 	missing bool   // the table has missing_since
 	code    string // the staging column with the activation code hash, if any
+	codePos int    // the position of the activation code in a row, or -1
 }
 
 // targets returns the table of the kind and, for contracts, the trainees.
 func (k *kind) targets() (main target, trainee *target) {
-	main = target{table: k.table, missing: true}
+	main = target{table: k.table, missing: true, codePos: -1}
 	for i, c := range k.columns {
 		if c.typ == fCode {
-			main.code = c.db
+			main.code, main.codePos = c.db, i
 		}
 		if c.typ == fCode || k.isTraineeColumn(c.db) {
 			continue
@@ -31,7 +32,7 @@ func (k *kind) targets() (main target, trainee *target) {
 	if len(k.trainee) == 0 {
 		return main, nil
 	}
-	t := &target{table: "trainees", cols: []string{"number"}, pos: []int{k.columnIndex("trainee_number")}}
+	t := &target{table: "trainees", cols: []string{"number"}, pos: []int{k.columnIndex("trainee_number")}, codePos: -1}
 	for _, db := range k.trainee {
 		t.cols = append(t.cols, db)
 		t.pos = append(t.pos, k.columnIndex(db))
@@ -99,8 +100,8 @@ func (t *target) sqliteUpsert() string {
 }
 
 // pgMerge returns an INSERT from the staging table that takes only new
-// and changed rows. from is the staging table or a subquery with the
-// target's columns under their names.
+// and changed rows, with their fingerprints. from is the staging table or
+// a subquery with the target's columns under their names.
 func (t *target) pgMerge(from string) string {
 	key := t.cols[0]
 	cond := fmt.Sprintf("cur.%s IS NULL OR (%s) IS DISTINCT FROM (%s)", key, t.prefixed("cur."), t.prefixed("s."))
@@ -108,11 +109,21 @@ func (t *target) pgMerge(from string) string {
 		cond = fmt.Sprintf("cur.%s IS NULL OR cur.missing_since IS NOT NULL OR (%s) IS DISTINCT FROM (%s)",
 			key, t.prefixed("cur."), t.prefixed("s."))
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s, created_at, updated_at) "+
-		"SELECT s.%s, %s, $1, $1 FROM %s s LEFT JOIN %s cur ON cur.%s = s.%s WHERE %s "+
-		"ON CONFLICT (%s) DO UPDATE SET %s",
+	return fmt.Sprintf("INSERT INTO %s (%s, import_hash, created_at, updated_at) "+
+		"SELECT s.%s, %s, s.import_hash, $1, $1 FROM %s s LEFT JOIN %s cur ON cur.%s = s.%s WHERE %s "+
+		"ON CONFLICT (%s) DO UPDATE SET %s, import_hash = excluded.import_hash",
 		t.table, strings.Join(t.cols, ", "), key, t.prefixed("s."), from, t.table, key, key, cond,
 		key, t.updateSet())
+}
+
+// pgSetHashes returns an UPDATE that stores the fingerprints of the
+// staged rows that pgMerge left as they were, such as rows written
+// before fingerprints were kept, or a company whose only change is a new
+// activation code. It changes no other column.
+func (t *target) pgSetHashes(from string) string {
+	key := t.cols[0]
+	return fmt.Sprintf("UPDATE %s cur SET import_hash = s.import_hash FROM %s s "+
+		"WHERE cur.%s = s.%s AND cur.import_hash IS DISTINCT FROM s.import_hash", t.table, from, key, key)
 }
 
 // pgType returns the PostgreSQL type of a column in a staging table.
@@ -128,18 +139,4 @@ func (c *column) pgType() string {
 		return `text COLLATE "C"`
 	}
 	return "text"
-}
-
-// pgInsert returns a plain INSERT from the staging table, for a table
-// that is empty before the import: no row can conflict, and PostgreSQL
-// inserts faster without the conflict check.
-// A company's activation code hash goes in with its row.
-func (t *target) pgInsert(from string) string {
-	cols, vals := strings.Join(t.cols, ", "), strings.Join(t.cols, ", ")
-	if t.code != "" {
-		cols += ", activation_code_hash"
-		vals += ", " + t.code
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s, created_at, updated_at) SELECT %s, $1, $1 FROM %s",
-		t.table, cols, vals, from)
 }

@@ -88,8 +88,9 @@ type rowReader struct {
 	ahead   *readAhead
 	index   []int // CSV column index of each kind column, -1 if absent
 	rec     chambercsv.Record
-	skip    []int // apply mode: rejected lines still ahead
-	row     []any // line, then the kind's columns in order
+	skip    []int    // apply mode: rejected lines still ahead
+	row     []any    // line, then the kind's columns in order
+	entry   keyEntry // validation mode: the key set's entry of the row's key
 	heads   []headRef
 	applied int64 // apply mode: records read, to compare with the validation
 	onCount func(n int64)
@@ -130,8 +131,7 @@ func newRowReader(src source, fs *fileState, keys map[string]*keySet, validate b
 	if !validate {
 		rr.skip = fs.rejectedLines()
 	}
-	rr.row = make([]any, 1+len(fs.kind.columns))
-	rr.ahead = newReadAhead(rd)
+	rr.ahead = newReadAhead(rd, converter{columns: fs.kind.columns, index: rr.index})
 	return rr, nil
 }
 
@@ -185,22 +185,12 @@ func (rr *rowReader) next() (bool, error) {
 	}
 }
 
-// fill converts the record's fields into rr.row.
+// fill takes the record's values, which the read-ahead goroutine
+// converted, into rr.row.
 func (rr *rowReader) fill() *fieldError {
-	rr.row[0] = rr.rec.Line
-	for i := range rr.fs.kind.columns {
-		c := &rr.fs.kind.columns[i]
-		v := ""
-		if j := rr.index[i]; j >= 0 {
-			v = rr.rec.Fields[j]
-		}
-		val, ferr := c.convert(v)
-		if ferr != nil {
-			return ferr
-		}
-		rr.row[1+i] = val
-	}
-	return nil
+	var ferr *fieldError
+	rr.row, ferr = rr.ahead.converted()
+	return ferr
 }
 
 // check validates the current record, records it in the key set and
@@ -218,24 +208,25 @@ func (rr *rowReader) check() bool {
 		rr.reject(ferr.column, ferr.value, ferr.reason) // a missing key is a missing required value
 		return false
 	}
-	d := digest(key)
-	v := ks.m[d]
-	if first := int(v & lineMask); first != 0 {
+	ep := ks.entry(digest(key))
+	e := *ep
+	if first := int(e.bits & lineMask); first != 0 {
 		rr.reject(k.columns[0].csv, key, fmt.Sprintf("duplicate %s %q: first at line %d", k.columns[0].csv, key, first))
 		return false
 	}
-	if v&keyCurrent != 0 {
+	if e.bits&keyCurrent != 0 {
 		rr.fs.seenCurrent++
 	}
-	v |= uint32(rr.rec.Line) & lineMask
+	e.bits |= uint32(rr.rec.Line) & lineMask
 	valid := ferr == nil && rr.checkRecord(key)
 	if ferr != nil {
 		rr.reject(ferr.column, ferr.value, ferr.reason)
 	}
 	if valid {
-		v |= keyValid
+		e.bits |= keyValid
 	}
-	ks.m[d] = v
+	*ep = e
+	rr.entry = e
 	return valid
 }
 
@@ -301,8 +292,8 @@ func (rr *rowReader) reject(column, value, reason string) {
 }
 
 // finish checks the links to head companies and sorts the rejections.
-// It returns the lines rejected only now.
-func (rr *rowReader) finish() []int {
+// It returns the companies rejected only now.
+func (rr *rowReader) finish() []headRef {
 	late := rr.checkHeads()
 	sort.SliceStable(rr.fs.rejected, func(i, j int) bool { return rr.fs.rejected[i].Line < rr.fs.rejected[j].Line })
 	return late
@@ -310,9 +301,9 @@ func (rr *rowReader) finish() []int {
 
 // checkHeads rejects companies whose head company is unknown, repeating
 // until no more fall, because a site of a rejected site falls too.
-func (rr *rowReader) checkHeads() []int {
+func (rr *rowReader) checkHeads() []headRef {
 	ks := rr.keys[rr.fs.kind.file]
-	var late []int
+	var late []headRef
 	for changed := true; changed; {
 		changed = false
 		kept := rr.heads[:0]
@@ -330,7 +321,7 @@ func (rr *rowReader) checkHeads() []int {
 				Reason: fmt.Sprintf("UebergeordneteIdentnummer %q is neither in %s nor already imported",
 					h.head, rr.fs.kind.file),
 			})
-			late = append(late, h.line)
+			late = append(late, h)
 			changed = true
 		}
 		rr.heads = kept
