@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"asta/schema"
 )
@@ -37,7 +39,7 @@ type companyGrantRow struct {
 // [ErrNotFound] when the company does not exist.
 func (s *Store) CompanyGrant(ctx context.Context, userID int64, ident string) (*CompanyGrant, error) {
 	var rows []companyGrantRow
-	err := s.q().NewRaw(`SELECT co.*, g.id AS grant_id, g.role AS grant_role,
+	err := s.q().NewRaw(`SELECT `+s.columns((*schema.Company)(nil), "co")+`, g.id AS grant_id, g.role AS grant_role,
 			g.trainer_number AS grant_trainer_number,
 			tr.company_ident AS trainer_company, tr.status AS trainer_status,
 			tr.missing_since AS trainer_missing, tr.number IS NOT NULL AS trainer_found
@@ -67,4 +69,17 @@ func (s *Store) CompanyGrant(ctx context.Context, userID int64, ident string) (*
 			Status: *r.TrainerStatus, MissingSince: r.TrainerMissing}
 	}
 	return out, nil
+}
+
+// columns returns the model's columns, each with the table alias, for a
+// query that joins the model's table with others. Unlike alias.*, it
+// leaves out columns that a later migration adds before the model has
+// a field for them.
+func (s *Store) columns(model any, alias string) string {
+	table := s.db.Dialect().Tables().Get(reflect.TypeOf(model).Elem())
+	cols := make([]string, len(table.Fields))
+	for i, f := range table.Fields {
+		cols[i] = alias + "." + string(f.SQLName)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -36,7 +36,7 @@ func (s *Store) SessionUser(ctx context.Context, hash string, now time.Time, idl
 	*schema.Session, *schema.User, error,
 ) {
 	var rows []sessionUserRow
-	err := s.q().NewRaw(`SELECT u.*, s.second_factor AS session_second_factor,
+	err := s.q().NewRaw(`SELECT `+s.columns((*schema.User)(nil), "u")+`, s.second_factor AS session_second_factor,
 			s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at,
 			s.expires_at AS session_expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
