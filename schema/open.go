@@ -30,6 +30,10 @@ func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
 }
 
+// pgMaxConns bounds the connections of one process to PostgreSQL. Jobs
+// that hold a lock keep one each, the import opens its own besides.
+const pgMaxConns = 20
+
 // Open connects to the database that dsn names: a postgres:// URL or the
 // path of a SQLite file, which is created with its folder if missing. It
 // checks the connection before it returns.
@@ -40,7 +44,14 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invalid database URL %s: %w", Redact(dsn), err)
 		}
-		db = bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+		sqldb := stdlib.OpenDB(*cfg)
+		// A bounded pool keeps a burst of panel requests from opening more
+		// connections than the server allows (100 by default), also with
+		// several instances; requests beyond it wait for a connection.
+		sqldb.SetMaxOpenConns(pgMaxConns)
+		sqldb.SetMaxIdleConns(pgMaxConns)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db = bun.NewDB(sqldb, pgdialect.New())
 	} else {
 		sqldb, err := openSQLite(dsn)
 		if err != nil {
