@@ -84,7 +84,7 @@ func TestUnconfirmedAccountsArePurged(t *testing.T) {
 }
 
 // TestRegisterDoesNotEnumerate checks that a taken address gets the same
-// answer as a new one, and costs the same work: one password hash and
+// response as a new one, and costs the same work: one password hash and
 // one mail.
 func TestRegisterDoesNotEnumerate(t *testing.T) {
 	panelTest(t, func(t *testing.T, h *harness) {

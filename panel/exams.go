@@ -73,7 +73,7 @@ func (s *Server) confirmExam(c *fiber.Ctx) error {
 	switch {
 	case d.Confirmation != nil || d.Status != schema.ExamOpen:
 		f.fail("", "exam.not_open")
-	case p.PastDue: // the page says so and names whom to contact
+	case p.PastDue: // the page shows the deadline notice with whom to contact
 		return s.render(c, fiber.StatusUnprocessableEntity, "exam", page{Title: msg("exam.title"), Data: p})
 	}
 	if f.ok() {

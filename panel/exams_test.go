@@ -76,8 +76,8 @@ func TestConfirmExamWarnsOfMissingAccount(t *testing.T) {
 	})
 }
 
-// TestImportStillOpenKeepsConfirmation imports a delta that still says
-// OFFEN after the company confirmed, then one with the chamber's answer.
+// TestImportStillOpenKeepsConfirmation imports a delta that still has
+// OFFEN after the company confirmed, then one with the chamber's decision.
 func TestImportStillOpenKeepsConfirmation(t *testing.T) {
 	panelTest(t, func(t *testing.T, h *harness) {
 		dbURL := h.dbURL

@@ -127,7 +127,7 @@ func serve(t *testing.T, app *fiber.App) string {
 }
 
 // client returns an HTTP client that connects from the loopback address
-// ip, so that the panel sees it as the client's address, and does not
+// ip, so that the panel takes it as the client's address, and does not
 // follow redirects.
 func client(ip string) *http.Client {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
@@ -216,7 +216,7 @@ func (h *harness) browser() *browser {
 	return &browser{h: h, cookies: map[string]string{}, ip: "127.0.0.10", header: http.Header{}}
 }
 
-// response is an answered request with its body read.
+// response is a completed request with its body read.
 type response struct {
 	*http.Response
 	body string

@@ -46,7 +46,7 @@ func (s *Server) queueLink(ctx context.Context, tx *store.Store, u *schema.User,
 	return queueMail(ctx, tx, to, kind, u.Name, link)
 }
 
-// mailQueued tells the mail sender that a mail waits.
+// mailQueued wakes the mail sender, because a mail waits.
 func (s *Server) mailQueued() {
 	if s.opts.MailQueued != nil {
 		s.opts.MailQueued()

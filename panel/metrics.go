@@ -38,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// observe counts each request once it is answered. Requests that no route
+// observe counts each request once its response is written. Requests that no route
 // matched count under the route "unmatched", so that scans of random paths
 // add no series.
 func (s *Server) observe(c *fiber.Ctx) error {

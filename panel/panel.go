@@ -79,8 +79,8 @@ type Options struct {
 	// Jobs are the names of the scheduled jobs.
 	Jobs []string
 	// LetterSender is the chamber's return address in one line, printed
-	// above the recipient in the window of the activation letters; empty
-	// prints a generic line from the catalogue.
+	// above the recipient in the window of the activation letters. When
+	// empty, the letters print a generic line from the catalogue.
 	LetterSender string
 }
 

@@ -29,8 +29,8 @@ func (s *Server) showRegister(c *fiber.Ctx) error {
 }
 
 // register creates an account and mails a confirmation link. A taken
-// address gets the same response and costs the same work (one password
-// hash, one mail); the mail then goes to its owner with a notice.
+// address gets the same response and costs the same work, one password
+// hash and one mail, but the mail goes to its owner with a notice.
 func (s *Server) register(c *fiber.Ctx) error {
 	f := newForm()
 	email := strings.TrimSpace(norm.NFC.String(formValue(c, "email")))

@@ -24,7 +24,7 @@ var assets embed.FS
 var errCSRF = fiber.NewError(fiber.StatusForbidden, "csrf")
 
 // form is the state of a submitted form: the values to show again and the
-// errors, by field name; the field "" holds an error of the whole form.
+// errors, by field name. The field "" is for an error of the whole form.
 // On a page with several forms, Scope names the one that was submitted,
 // so that only its fields show values and errors (see the func "in").
 type form struct {
@@ -56,7 +56,7 @@ type page struct {
 	Data    any
 }
 
-// field is what the "field" partial renders: one labelled input with its
+// field is the data of the "field" partial: one labelled input with its
 // error tied to it. ID, unique in the page, defaults to Name.
 type field struct {
 	ID, Name, Label, Type, Autocomplete, Hint string
@@ -213,8 +213,8 @@ func (s *Server) execute(c *fiber.Ctx, status int, t *template.Template, name st
 	return c.Status(status).Send(buf.Bytes())
 }
 
-// handleError is the app's one error writer: a Fiber error gets its status
-// and a German page; any other error is logged and gets status 500.
+// handleError is the app's one error writer. A Fiber error gets its status
+// and a German page. Any other error is logged and gets status 500.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, key := fiber.StatusInternalServerError, "error.internal"
 	var fe *fiber.Error

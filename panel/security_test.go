@@ -89,7 +89,7 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 		}
 
-		// Behind a trusted proxy that says https, cookies are Secure and
+		// Behind a trusted proxy that reports https, cookies are Secure and
 		// HSTS is set.
 		b := h.browser()
 		b.ip = "127.0.0.200"

@@ -12,10 +12,10 @@ import (
 	"asta/schema"
 )
 
-// roleFixture is the sample package with a user in each role: the
-// administrator of head company 0004711 (and so of its site 0004712), a
-// Verwalter and an Ausbilder of 0004711 (linked to trainer A-1001), the
-// administrator of 20931 and a user without any role.
+// roleFixture is the sample package with a user in each role. The
+// administrator of head company 0004711 is also one of its site 0004712.
+// 0004711 has a Verwalter and an Ausbilder (linked to trainer A-1001),
+// 20931 has an administrator, and one user has no role.
 type roleFixture struct {
 	headAdmin, verwalter, ausbilder, otherAdmin, stranger *browser
 	grantOfVerwalter                                      int64
@@ -61,7 +61,7 @@ func grantID(t *testing.T, h *harness, company, email string) int64 {
 
 // TestPermissionTable signs in as each role of each company and requests
 // every page, fragment and form of the company views, checking the allowed
-// answer or 404.
+// status or 404.
 func TestPermissionTable(t *testing.T) {
 	panelTest(t, func(t *testing.T, h *harness) {
 		f := newRoleFixture(t, h)
@@ -157,14 +157,14 @@ func TestOperatorConsoleOnlyForOperators(t *testing.T) {
 func TestTraineeListByRole(t *testing.T) {
 	panelTest(t, func(t *testing.T, h *harness) {
 		f := newRoleFixture(t, h)
-		// The head administrator sees the site's trainees only at the site.
+		// The head administrator gets the site's trainees only at the site.
 		f.headAdmin.get("/betrieb/0004711/auszubildende").want(t, http.StatusOK, "von der Heide", "D&#39;Angelo")
 		if b := f.headAdmin.get("/betrieb/0004711/auszubildende").body; strings.Contains(b, "Meyer-Lüdenscheidt") {
 			t.Error("the head company's list shows a site's trainee")
 		}
 		f.headAdmin.get("/betrieb/0004712/auszubildende").want(t, http.StatusOK, "Meyer-Lüdenscheidt")
 
-		// The Ausbilder sees the trainees whose contracts name them.
+		// The Ausbilder gets the trainees whose contracts name them.
 		addContract(t, h, "C-9", "Z-9", "0004711", "A-1001", "Gustav", "Müller")
 		addContract(t, h, "C-10", "Z-10", "0004711", "", "Hannah", "Schuster")
 		if _, err := h.st.RefreshSearchIndex(context.Background()); err != nil {

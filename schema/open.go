@@ -46,8 +46,8 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		}
 		sqldb := stdlib.OpenDB(*cfg)
 		// A bounded pool keeps a burst of panel requests from opening more
-		// connections than the server allows (100 by default), also with
-		// several instances; requests beyond it wait for a connection.
+		// connections than the server allows (100 by default). Requests
+		// beyond it wait for a connection.
 		sqldb.SetMaxOpenConns(pgMaxConns)
 		sqldb.SetMaxIdleConns(pgMaxConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -16,7 +16,7 @@ var (
 	ErrActivationWrong     = errors.New("identnummer and activation code do not match")
 	ErrActivationLocked    = errors.New("too many wrong activation codes")
 	ErrAlreadyActivated    = errors.New("company already activated")
-	ErrAlreadyAdministered = errors.New("user already holds a role in the company")
+	ErrAlreadyAdministered = errors.New("user already has a role in the company")
 )
 
 // Activation is a try to activate a company with its code.

@@ -225,7 +225,7 @@ func (s *Store) RequeueMail(ctx context.Context, id int64) error {
 }
 
 // DiscardMail marks the failed mail id as discarded, so that it is never
-// retried, and clears its bodies, whose one-time links nobody will use.
+// retried, and clears its bodies, whose one-time links stay unused.
 // It returns [ErrNotPending] unless the mail is failed.
 func (s *Store) DiscardMail(ctx context.Context, id int64) error {
 	q := s.q().NewUpdate().Model((*schema.OutboxMail)(nil)).Set("state = ?", MailDiscarded).

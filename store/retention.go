@@ -35,11 +35,10 @@ const endedTrainees = `SELECT t.number FROM trainees t
 		AND (c.status = 'EINGETRAGEN' OR COALESCE(c.terminated_on, c.end_date) >= ?))`
 
 // ApplyRetention deletes the data that the cutoffs make due, in one
-// transaction: the personal data of trainees whose contracts all ended
-// long ago (their contracts, exam registrations, confirmations, account
-// status and search keys go with them, and a tombstone stays), old
-// rejected records, the bodies of sent mails and the details of old audit
-// entries.
+// transaction. Trainees whose contracts all ended before the cutoff go
+// with their contracts, exam registrations, confirmations, account status
+// and search keys, and leave a tombstone. Old rejected records, the bodies
+// of sent mails and the details of old audit entries go too.
 func (s *Store) ApplyRetention(ctx context.Context, cut RetentionCutoffs, today schema.Date) (RetentionCounts, error) {
 	var n RetentionCounts
 	err := s.InTx(ctx, func(tx *Store) error {

@@ -216,7 +216,7 @@ func (s *Store) AddGrant(ctx context.Context, g *schema.Grant) error {
 
 // ErrGrantExists is returned by [Store.AddGrant] for a second role of one
 // person in one company.
-var ErrGrantExists = errors.New("already holds a role in the company")
+var ErrGrantExists = errors.New("user already has a role in the company")
 
 // UpdateGrant writes the role and trainer of g.
 func (s *Store) UpdateGrant(ctx context.Context, g *schema.Grant) error {

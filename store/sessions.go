@@ -30,8 +30,8 @@ type sessionUserRow struct {
 }
 
 // SessionUser returns the session with the hash and its user, if the
-// session is neither expired at now nor idle for longer than idle;
-// otherwise [ErrNotFound]. One query reads both.
+// session is neither expired at now nor idle for longer than idle.
+// Otherwise it returns [ErrNotFound]. One query reads both.
 func (s *Store) SessionUser(ctx context.Context, hash string, now time.Time, idle time.Duration) (
 	*schema.Session, *schema.User, error,
 ) {

@@ -51,8 +51,8 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) (*metrics, error) {
 }
 
 // backlog returns the number of unreported confirmations and the age of the
-// oldest; on a database error it returns zeros, which the job's own
-// failure metrics then explain.
+// oldest. On a database error it returns zeros, and the job's failure
+// counter shows the cause.
 func backlog(st *store.Store) (int64, time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -4,12 +4,12 @@
 // named rueckmeldung-JJJJMMTT-HHMMSS.csv after the local time of the run.
 //
 // Each confirmation appears in exactly one file. A run first assigns the
-// unreported confirmations to a file name in the database, then writes the
-// file under a temporary name and links it to its final name, which fails
-// rather than replaces an existing file, and last marks them reported. A
-// run that stops between the steps leaves the assignment behind, and the
-// next run, on any instance, finishes that file with the same
-// confirmations.
+// unreported confirmations to a file name in the database. It then writes
+// the file under a temporary name and links it to its final name, a link
+// that fails rather than replace an existing file. Last it marks the
+// confirmations reported. A run that stops between the steps leaves the
+// assignment behind, and the next run, on any instance, finishes that file
+// with the same confirmations.
 package report
 
 import (
