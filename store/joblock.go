@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"hash/fnv"
 )
@@ -34,7 +35,11 @@ func (s *Store) LockJob(ctx context.Context, job string) (unlock func(), ok bool
 	unlock = func() {
 		// Closing the connection would also release the lock, but the pool
 		// keeps it open, so unlock explicitly before handing it back.
-		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", key)
+		// If the unlock fails, the connection is discarded so that the
+		// server ends its session and with it the lock.
+		if _, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", key); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 		_ = conn.Close()
 	}
 	return unlock, true, nil

@@ -56,14 +56,12 @@ func (s *Scheduler) dispatch(ctx, runCtx context.Context, e *entry, scheduledAt 
 		return
 	}
 
-	s.runs.Go(func() {
-		defer unlock()
-		s.execute(runCtx, log, e, id)
-	})
+	s.runs.Go(func() { s.execute(runCtx, log, e, id, unlock) })
 }
 
-// execute runs e as run id, records its outcome and clears e.running.
-func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id int64) {
+// execute runs e as run id, records its outcome, releases the job's lock
+// with unlock and clears e.running.
+func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id int64, unlock func()) {
 	name := e.job.Name
 	log.Info("job started")
 	s.metrics.running.WithLabelValues(name).Set(1)
@@ -79,8 +77,9 @@ func (s *Scheduler) execute(ctx context.Context, log *slog.Logger, e *entry, id 
 	}
 	s.finish(ctx, log, id, res.outcome, errText)
 	s.metrics.observeRun(name, res.outcome, elapsed, s.now())
-	// Cleared before the end is logged, so that once "job finished" is
-	// logged the next tick can run.
+	// Released before the end is logged, so that once "job finished" is
+	// logged the next tick can run on any instance.
+	unlock()
 	e.running.Store(false)
 
 	attrs := []any{"outcome", res.outcome, "duration_ms", elapsed.Milliseconds()}
