@@ -62,11 +62,11 @@ func TestCSRFRejected(t *testing.T) {
 
 // altered returns token with its first character replaced by another.
 func altered(token string) string {
-	c := "x"
-	if strings.HasPrefix(token, c) {
-		c = "y"
+	first := "x"
+	if strings.HasPrefix(token, first) {
+		first = "y"
 	}
-	return c + token[1:]
+	return first + token[1:]
 }
 
 func TestSecurityHeaders(t *testing.T) {
