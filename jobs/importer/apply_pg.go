@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -121,10 +122,32 @@ func appliedConflict(err error, runID int64) error {
 // runs fill. Indexes that a foreign key needs are kept. NOTE: dropping an
 // index locks the table until the transaction ends, so readers of the
 // table wait for the first import to commit.
-func withoutIndexes(ctx context.Context, tx pgx.Tx, table string, empty bool, fill func() error) error {
+//
+// An empty table also gets now as the default of created_at and
+// updated_at while fill runs, so that the rows copied into it carry no
+// timestamps: parsing two timestamps a row took about 30 % of the
+// server's time for a COPY of 97,000 trainees.
+func withoutIndexes(ctx context.Context, tx pgx.Tx, table string, empty bool, now time.Time, fill func() error) error {
 	if !empty {
 		return fill()
 	}
+	stamp := "'" + now.UTC().Format("2006-01-02 15:04:05.999999Z07:00") + "'::timestamptz"
+	if _, err := tx.Exec(ctx, "ALTER TABLE "+table+" ALTER created_at SET DEFAULT "+stamp+
+		", ALTER updated_at SET DEFAULT "+stamp); err != nil {
+		return fmt.Errorf("set timestamp defaults of %s: %w", table, err)
+	}
+	if err := rebuildIndexes(ctx, tx, table, fill); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "ALTER TABLE "+table+" ALTER created_at DROP DEFAULT, ALTER updated_at DROP DEFAULT"); err != nil {
+		return fmt.Errorf("drop timestamp defaults of %s: %w", table, err)
+	}
+	return nil
+}
+
+// rebuildIndexes drops the indexes of table, runs fill and builds them
+// again.
+func rebuildIndexes(ctx context.Context, tx pgx.Tx, table string, fill func() error) error {
 	indexes, err := listIndexes(ctx, tx, table)
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,9 +71,8 @@ func unchanged(e keyEntry, h uint64) bool {
 }
 
 // copyColumns returns the columns of t that a COPY fills: the target's
-// columns, the activation code hash, the fingerprint and, for a COPY into
-// the table itself, the timestamps. A staging table names the code
-// column as the data file's kind does.
+// columns, the activation code hash and the fingerprint. A staging table
+// names the code column as the data file's kind does.
 func (t *target) copyColumns(k *kind, direct bool) []string {
 	cols := append([]string(nil), t.cols...)
 	switch {
@@ -83,11 +81,7 @@ func (t *target) copyColumns(k *kind, direct bool) []string {
 	case t.codePos >= 0:
 		cols = append(cols, k.columns[t.codePos].db)
 	}
-	cols = append(cols, "import_hash")
-	if direct {
-		cols = append(cols, "created_at", "updated_at")
-	}
-	return cols
+	return append(cols, "import_hash")
 }
 
 // stagingDefs returns the column definitions of a staging table for t:
@@ -104,16 +98,10 @@ func (t *target) stagingDefs(k *kind) string {
 }
 
 // rowFormat writes rows of one target in PostgreSQL's CSV format, either
-// for a staging table (led by the line) or for the table itself (ending
-// with the timestamps).
+// for a staging table (led by the line) or for the table itself.
 type rowFormat struct {
 	t      *target
 	direct bool
-	stamp  string // created_at and updated_at of a direct row, as COPY text
-}
-
-func newRowFormat(t *target, direct bool, now time.Time) rowFormat {
-	return rowFormat{t: t, direct: direct, stamp: now.UTC().Format("2006-01-02 15:04:05.999999-07:00")}
 }
 
 func (f rowFormat) append(b []byte, row []any, h uint64) []byte {
@@ -130,12 +118,6 @@ func (f rowFormat) append(b []byte, row []any, h uint64) []byte {
 		b = append(b, ',')
 	}
 	b = strconv.AppendInt(b, int64(h), 10)
-	if f.direct {
-		b = append(b, ',')
-		b = append(b, f.stamp...)
-		b = append(b, ',')
-		b = append(b, f.stamp...)
-	}
 	return append(b, '\n')
 }
 

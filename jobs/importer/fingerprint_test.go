@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/uptrace/bun/dialect"
+
 	"asta/schema"
 )
 
@@ -97,6 +99,36 @@ func TestReimportRestoresRowWithoutFingerprint(t *testing.T) {
 		res = importPackageAs(t, im, basePackage().full("06.12.2026 03:00:00"), schema.OutcomeApplied)
 		if res.Files[1].Changed != 0 {
 			t.Errorf("companies changed by the third import = %d, want 0", res.Files[1].Changed)
+		}
+	})
+}
+
+func TestFirstImportDropsTimestampDefaults(t *testing.T) {
+	dialects(t, func(t *testing.T, tdb testDB) {
+		im := newTestImporter(t, tdb.db, tdb.dsn)
+		fixClock(im)
+		importPackageAs(t, im, basePackage(), schema.OutcomeApplied)
+		if tdb.db.Dialect().Name() != dialect.PG {
+			return
+		}
+
+		// A first import sets defaults for the timestamps while it copies
+		// into the empty tables, and must drop them again.
+		var cols []string
+		err := tdb.db.NewRaw(`SELECT table_name || '.' || column_name FROM information_schema.columns
+			WHERE table_schema = current_schema() AND column_name IN ('created_at', 'updated_at')
+			AND column_default IS NOT NULL ORDER BY 1`).Scan(context.Background(), &cols)
+		if err != nil {
+			t.Fatalf("read column defaults: %v", err)
+		}
+		for _, column := range cols {
+			switch column {
+			case "occupations.created_at", "occupations.updated_at", "companies.created_at", "companies.updated_at",
+				"trainers.created_at", "trainers.updated_at", "contracts.created_at", "contracts.updated_at",
+				"trainees.created_at", "trainees.updated_at", "exam_registrations.created_at",
+				"exam_registrations.updated_at":
+				t.Errorf("column %s has a default after the first import", column)
+			}
 		}
 	})
 }

@@ -64,7 +64,7 @@ func (a *pgApply) stageDirect(ctx context.Context, fs *fileState, t *target, tra
 		}
 		return err
 	}
-	format := newRowFormat(t, true, a.now)
+	format := rowFormat{t: t, direct: true}
 	a.worker.submit(func() error {
 		defer sp.close()
 		if trainees != nil {
@@ -101,7 +101,7 @@ func (a *pgApply) copyDirect(ctx context.Context, fs *fileState, format rowForma
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv)", t.table,
 		strings.Join(t.copyColumns(fs.kind, true), ", "))
 	var copied int64
-	err := withoutIndexes(ctx, a.tx, t.table, true, func() error {
+	err := withoutIndexes(ctx, a.tx, t.table, true, a.now, func() error {
 		tag, err := a.tx.Conn().PgConn().CopyFrom(ctx, sp.reader(), copySQL)
 		late, verr := sp.result()
 		if verr != nil {
@@ -141,7 +141,7 @@ func (a *pgApply) stageChanges(ctx context.Context, fs *fileState, t *target, tr
 	cols := append([]string{"line"}, t.copyColumns(k, false)...)
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv)", table, strings.Join(cols, ", "))
 
-	format := newRowFormat(t, false, a.now)
+	format := rowFormat{t: t}
 	var copied int64
 	late, err := a.validateFile(ctx, fs, func(rr *rowReader) error {
 		var err error
@@ -253,7 +253,7 @@ func (a *pgApply) openTrainees(ctx context.Context, t *target, fs *fileState) (*
 			return nil, fmt.Errorf("read keys of trainees: %w", err)
 		}
 	}
-	return newTraineeRows(set, newRowFormat(t, n == 0, a.now))
+	return newTraineeRows(set, rowFormat{t: t, direct: n == 0})
 }
 
 // copyTrainees copies the trainee rows of the last contract of each
@@ -276,7 +276,7 @@ func (a *pgApply) copyTrainees(ctx context.Context, trainees *traineeRows) error
 	start := time.Now()
 	copySQL := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv)", table, strings.Join(cols, ", "))
 	var n int64
-	err := withoutIndexes(ctx, a.tx, table, trainees.format.direct, func() error {
+	err := withoutIndexes(ctx, a.tx, table, trainees.format.direct, a.now, func() error {
 		var err error
 		n, err = copyCSV(ctx, a.tx.Conn().PgConn(), copySQL, t.table, trainees.writeLast)
 		return err
