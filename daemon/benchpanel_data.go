@@ -92,6 +92,9 @@ func writeAccounts(ctx context.Context, db bun.IDB, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("write account statuses: %w", err)
 	}
+	if _, err := db.NewRaw(schema.RaiseTraineeListVersionSQL).Exec(ctx); err != nil {
+		return fmt.Errorf("raise trainee list version: %w", err)
+	}
 	return nil
 }
 

@@ -100,7 +100,14 @@ type Server struct {
 	pages   map[string]*template.Template
 	csrfKey []byte
 	metrics *metrics
+
+	// trainees keeps the trainee lists of recently visited companies.
+	trainees *store.TraineeLists
 }
+
+// traineeListContracts bounds the contracts of the trainee lists that a
+// panel process keeps in memory, about 300 bytes each.
+const traineeListContracts = 200_000
 
 // New returns the Fiber app with every route of the panel. It reads the
 // panel's keys from the database, creating them on first start, and parses
@@ -109,7 +116,8 @@ func New(ctx context.Context, opts Options) (*fiber.App, error) {
 	if opts.Store == nil || opts.Logger == nil || opts.Gatherer == nil || opts.Registerer == nil {
 		return nil, errors.New("panel: store, logger, gatherer and registerer are required")
 	}
-	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, hasher: opts.Hasher, now: opts.Now}
+	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, hasher: opts.Hasher, now: opts.Now,
+		trainees: store.NewTraineeLists(opts.Store, traineeListContracts)}
 	if s.hasher == nil {
 		h, err := credential.NewHasher(credential.HasherOptions{})
 		if err != nil {

@@ -74,12 +74,7 @@ var funcs = template.FuncMap{
 			Hint: messages[labelKey+".hint"], Value: f.Values[name], Error: f.Errors[name],
 		}
 	},
-	"date": func(d schema.Date) string {
-		if d.IsZero() {
-			return ""
-		}
-		return d.Time().Format("02.01.2006")
-	},
+	"date": formatDate,
 	// in puts a field into the form scope of a page with several forms:
 	// its ID gets the scope, and it keeps value and error only if that
 	// form was the one submitted.
@@ -113,10 +108,9 @@ var funcs = template.FuncMap{
 		}
 		return "ascending"
 	},
-	"hasActiveAccount": func(status string) bool { return status == schema.AccountActive },
-	"inc":              func(i int) int { return i + 1 },
-	"dec":              func(i int) int { return i - 1 },
-	"rolesOf":          func(any) []string { return roles },
+	"inc":     func(i int) int { return i + 1 },
+	"dec":     func(i int) int { return i - 1 },
+	"rolesOf": func(any) []string { return roles },
 }
 
 // listURL returns base with the query q, changed by the key-value pairs of
@@ -269,4 +263,12 @@ func (s *Server) serveStatic(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(b)
+}
+
+// formatDate writes d as DD.MM.YYYY, and the zero date as "".
+func formatDate(d schema.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Time().Format("02.01.2006")
 }

@@ -270,6 +270,9 @@ func addContract(t *testing.T, h *harness, contract, trainee, company, trainer, 
 	if _, err := h.db.NewInsert().Model(run).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := h.db.NewRaw(schema.RaiseTraineeListVersionSQL).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestSettings(t *testing.T) {

@@ -83,7 +83,8 @@ func (s *Store) ForgetTombstoned(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	_, err := s.exec(ctx, "raise trainee list version", schema.RaiseTraineeListVersionSQL)
+	return err
 }
 
 func (s *Store) exec(ctx context.Context, op, query string, args ...any) (int64, error) {

@@ -66,13 +66,17 @@ func (s *Store) RefreshSearchIndex(ctx context.Context) (IndexStats, error) {
 		}
 	}
 
-	_, err = s.q().NewRaw(`INSERT INTO search_index_state (name, import_run, updated_at) VALUES ('names', ?, ?)
-		ON CONFLICT (name) DO UPDATE SET import_run = excluded.import_run, updated_at = excluded.updated_at`,
-		latest, newest.UTC()).Exec(ctx)
-	if err != nil {
-		return stats, fmt.Errorf("write search index state: %w", err)
-	}
-	return stats, nil
+	err = s.InTx(ctx, func(tx *Store) error {
+		_, err := tx.q().NewRaw(`INSERT INTO search_index_state (name, import_run, updated_at) VALUES ('names', ?, ?)
+			ON CONFLICT (name) DO UPDATE SET import_run = excluded.import_run, updated_at = excluded.updated_at`,
+			latest, newest.UTC()).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("write search index state: %w", err)
+		}
+		_, err = tx.exec(ctx, "raise trainee list version", schema.RaiseTraineeListVersionSQL)
+		return err
+	})
+	return stats, err
 }
 
 // nameRow is a record whose name the index keys.

@@ -87,7 +87,9 @@ var traineeSorts = map[string]traineeSort{
 
 // Trainees returns one page of the company's contracts that pass the
 // filter, and whether more pages follow. A trainee's contracts with other
-// companies never appear.
+// companies never appear. The panel selects the same page from a
+// [TraineeList] in memory. This statement is the reference that its tests
+// compare with and that the panel benchmark's bare handler sends.
 func (s *Store) Trainees(ctx context.Context, f TraineeFilter) ([]TraineeRow, bool, error) {
 	q, args := traineesQuery(f)
 	var rows []TraineeRow
@@ -126,9 +128,11 @@ func traineesQuery(f TraineeFilter) (string, []any) {
 	if !ok {
 		order = traineeSorts["name"]
 	}
-	dir := "ASC"
+	// NULLS LAST and FIRST are PostgreSQL's defaults, written out for
+	// SQLite, which sorts NULL first in ascending order.
+	dir := "ASC NULLS LAST"
 	if f.Desc {
-		dir = "DESC"
+		dir = "DESC NULLS FIRST"
 	}
 	joins := order.joins
 	if f.Account != "" {

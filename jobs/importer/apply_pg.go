@@ -97,6 +97,9 @@ func (p *plan) runPostgres(ctx context.Context) error {
 			return fmt.Errorf("delete data of tombstoned trainees: %w", err)
 		}
 	}
+	if _, err := tx.Exec(ctx, schema.RaiseTraineeListVersionSQL); err != nil {
+		return fmt.Errorf("raise trainee list version: %w", err)
+	}
 	if p.im.opts.failAfterApply != nil {
 		return p.im.opts.failAfterApply
 	}

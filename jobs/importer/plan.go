@@ -151,8 +151,12 @@ func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 	return nil
 }
 
-// countTables counts the rows of the tables that the package's files
-// fill, so that the keys of an empty table need no query.
+// countTables estimates the rows of the tables that the package's files
+// fill, so that the keys of an empty table need no query and each key set
+// is sized once. Only emptiness is exact: the number of rows comes from
+// PostgreSQL's statistics, because counting them took longer than reading
+// the changes of a re-import of 100,000 contracts. It runs on PostgreSQL
+// only.
 func (p *plan) countTables(ctx context.Context) error {
 	counts := map[string]int64{}
 	for _, fs := range p.files {
@@ -161,9 +165,14 @@ func (p *plan) countTables(ctx context.Context) error {
 			if t == nil {
 				continue
 			}
-			n, err := p.countRows(ctx, t.table)
+			var n int64
+			query := "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM " + t.table + ") THEN greatest(reltuples, 1) " +
+				"ELSE 0 END AS bigint), true, NULL FROM pg_class WHERE oid = to_regclass('" + t.table + "')"
+			err := p.keyScanner()(ctx, query, func(key []byte, _ bool, _ []byte) {
+				n, _ = strconv.ParseInt(string(key), 10, 64)
+			})
 			if err != nil {
-				return err
+				return fmt.Errorf("estimate rows of %s: %w", t.table, err)
 			}
 			counts[t.table] = n
 		}

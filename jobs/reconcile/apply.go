@@ -102,6 +102,9 @@ func (r *Reconciler) apply(ctx context.Context, conn bun.Conn, runID int64, conf
 	if err := finishApplied(ctx, tx, runID, confirmed, res, now); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, schema.RaiseTraineeListVersionSQL); err != nil {
+		return fmt.Errorf("raise trainee list version: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit apply: %w", err)
 	}

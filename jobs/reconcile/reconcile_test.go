@@ -381,3 +381,25 @@ func TestInvalidRecordKeptOutOfError(t *testing.T) {
 		}
 	})
 }
+
+// TestReconcileRaisesTraineeListVersion checks that a run that writes
+// account statuses marks the trainee list as changed.
+func TestReconcileRaisesTraineeListVersion(t *testing.T) {
+	dialects(t, func(t *testing.T, tdb testDB) {
+		ctx := context.Background()
+		st := store.New(tdb.db)
+		insertTrainees(t, tdb.db, 3)
+		before, err := st.TraineeListVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, newTestReconciler(t, tdb.db, File{Folder: writeKonten(t, activeAccounts(3)...)}, newClock()))
+		after, err := st.TraineeListVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after <= before {
+			t.Errorf("trainee list version after a run = %d, want above %d", after, before)
+		}
+	})
+}
