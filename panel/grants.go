@@ -49,7 +49,7 @@ func (s *Server) renderGrants(c *fiber.Ctx, status int, f *form, notice string) 
 	if err != nil {
 		return err
 	}
-	_, trainers, err := s.store.TraineeFilterOptions(ctx, ident)
+	trainers, err := s.store.CompanyTrainers(ctx, ident)
 	if err != nil {
 		return err
 	}

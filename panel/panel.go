@@ -106,7 +106,7 @@ type Server struct {
 }
 
 // traineeListContracts bounds the contracts of the trainee lists that a
-// panel process keeps in memory, about 300 bytes each.
+// panel process keeps in memory, an estimated few hundred bytes each.
 const traineeListContracts = 200_000
 
 // New returns the Fiber app with every route of the panel. It reads the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,6 +86,23 @@ func TestTraineeListPagesMatchStatement(t *testing.T) {
 			list, err := st.LoadTraineeList(ctx, company, version)
 			if err != nil {
 				t.Fatal(err)
+			}
+
+			// The occupation filter offers each occupation of the listed
+			// contracts once.
+			var occupations []string
+			err = db.NewRaw(`SELECT DISTINCT occupation_number FROM contracts
+				WHERE company_ident = ? AND missing_since IS NULL ORDER BY 1`, company).Scan(ctx, &occupations)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var offered []string
+			for _, o := range list.Occupations {
+				offered = append(offered, o.Value)
+			}
+			slices.Sort(offered)
+			if !slices.Equal(offered, occupations) {
+				t.Errorf("occupations offered at %s = %v, want %v", company, offered, occupations)
 			}
 
 			filters := []store.TraineeFilter{

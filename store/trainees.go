@@ -211,31 +211,15 @@ type Option struct {
 	Value, Label string
 }
 
-// TraineeFilterOptions returns the occupations and trainers that the
-// company's contracts name, for the filters of the trainee list. The
-// occupations come from a walk over the index on company and occupation,
-// one step per distinct occupation, so that a company with thousands of
-// contracts costs a few dozen index probes.
-func (s *Store) TraineeFilterOptions(ctx context.Context, company string) (occupations, trainers []Option,
-	err error,
-) {
-	err = s.q().NewRaw(`WITH RECURSIVE seen (number) AS (
-			SELECT min(occupation_number) FROM contracts WHERE company_ident = ?
-			UNION ALL
-			SELECT (SELECT min(c.occupation_number) FROM contracts c
-				WHERE c.company_ident = ? AND c.occupation_number > seen.number)
-			FROM seen WHERE seen.number IS NOT NULL)
-		SELECT seen.number AS value, COALESCE(o.name, seen.number) AS label
-		FROM seen LEFT JOIN occupations o ON o.number = seen.number
-		WHERE seen.number IS NOT NULL ORDER BY label`, company, company).Scan(ctx, &occupations)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read occupations of %s: %w", company, err)
-	}
-	err = s.q().NewRaw(`SELECT number AS value, last_name || ', ' || first_name AS label FROM trainers
+// CompanyTrainers returns the company's trainers that the last export
+// listed, as options of a filter or a form, ordered by name.
+func (s *Store) CompanyTrainers(ctx context.Context, company string) ([]Option, error) {
+	var trainers []Option
+	err := s.q().NewRaw(`SELECT number AS value, last_name || ', ' || first_name AS label FROM trainers
 		WHERE company_ident = ? AND missing_since IS NULL ORDER BY last_name, first_name`, company).
 		Scan(ctx, &trainers)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read trainers of %s: %w", company, err)
+		return nil, fmt.Errorf("read trainers of %s: %w", company, err)
 	}
-	return occupations, trainers, nil
+	return trainers, nil
 }

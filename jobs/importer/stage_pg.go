@@ -223,14 +223,26 @@ func (a *pgApply) dropLate(ctx context.Context, table string, direct bool, t *ta
 }
 
 // recordCopiedCodes records the activation codes of the companies
-// copied into the empty table, which went in with their codes.
+// copied into the empty table, which went in with their codes. Into an
+// empty activation_codes, it writes without the primary key and builds
+// it afterwards.
 func recordCopiedCodes(ctx context.Context, tx pgx.Tx, now time.Time) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO activation_codes (company_ident, code_hash, created_at)
-		SELECT ident, activation_code_hash, $1 FROM companies WHERE activation_code_hash IS NOT NULL
-		ON CONFLICT DO NOTHING`, now); err != nil {
-		return fmt.Errorf("record activation codes: %w", err)
+	insert := func() error {
+		if _, err := tx.Exec(ctx, `INSERT INTO activation_codes (company_ident, code_hash, created_at)
+			SELECT ident, activation_code_hash, $1 FROM companies WHERE activation_code_hash IS NOT NULL
+			ON CONFLICT DO NOTHING`, now); err != nil {
+			return fmt.Errorf("record activation codes: %w", err)
+		}
+		return nil
 	}
-	return nil
+	var empty bool
+	if err := tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM activation_codes)").Scan(&empty); err != nil {
+		return fmt.Errorf("read activation codes: %w", err)
+	}
+	if !empty {
+		return insert()
+	}
+	return rebuildIndexes(ctx, tx, "activation_codes", insert)
 }
 
 // openTrainees reads the trainees' fingerprints and starts collecting
