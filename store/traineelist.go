@@ -23,8 +23,9 @@ type TraineeList struct {
 	Occupations []Option
 	Trainers    []Option
 
-	entries []listEntry
-	terms   []listTerm // sorted by term
+	entries   []listEntry
+	byTrainee map[string][]int // indexes of entries by trainee number
+	terms     []listTerm       // sorted by term
 
 	mu     sync.Mutex
 	orders map[orderKey][]*listEntry // the entries in each order used so far
@@ -93,6 +94,10 @@ func (s *Store) LoadTraineeList(ctx context.Context, company string, version int
 		return nil, fmt.Errorf("read search terms of %s: %w", company, err)
 	}
 	slices.SortFunc(l.terms, func(a, b listTerm) int { return strings.Compare(a.Term, b.Term) })
+	l.byTrainee = make(map[string][]int, len(l.entries))
+	for i, e := range l.entries {
+		l.byTrainee[e.TraineeNumber] = append(l.byTrainee[e.TraineeNumber], i)
+	}
 	if l.Trainers, err = s.CompanyTrainers(ctx, company); err != nil {
 		return nil, err
 	}
@@ -133,13 +138,26 @@ func (l *TraineeList) occupations() []Option {
 // Page returns the page of the list that f selects, and whether more
 // pages follow, in the order of [Store.Trainees]. f.Company is not
 // checked: the list is of one company.
+//
+// A search visits only the contracts of the trainees that it finds in the
+// sorted terms, and sorts those.
 func (l *TraineeList) Page(f TraineeFilter) ([]TraineeRow, bool) {
-	match, searched := l.searchMatches(f.Search)
+	order := l.sorted(f.Sort, f.Desc)
+	if match, searched := l.searchMatches(f.Search); searched {
+		order = nil
+		for number := range match {
+			for _, i := range l.byTrainee[number] {
+				order = append(order, &l.entries[i])
+			}
+		}
+		sortEntries(order, f.Sort, f.Desc)
+	}
+
 	from := (max(f.Page, 1) - 1) * TraineePageSize
 	var rows []TraineeRow
 	seen := 0
-	for _, e := range l.sorted(f.Sort, f.Desc) {
-		if !e.passes(f) || (searched && !match[e.TraineeNumber]) {
+	for _, e := range order {
+		if !e.passes(f) {
 			continue
 		}
 		seen++
@@ -158,10 +176,10 @@ func (l *TraineeList) Page(f TraineeFilter) ([]TraineeRow, bool) {
 // if desc, with ties by name and contract number. Each order is sorted
 // once, on first use.
 func (l *TraineeList) sorted(s string, desc bool) []*listEntry {
-	if _, ok := traineeSorts[s]; !ok {
-		s = "name"
-	}
 	key := orderKey{s, desc}
+	if _, ok := traineeSorts[s]; !ok {
+		key.sort = "name"
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if order, ok := l.orders[key]; ok {
@@ -172,8 +190,19 @@ func (l *TraineeList) sorted(s string, desc bool) []*listEntry {
 	for i := range l.entries {
 		order[i] = &l.entries[i]
 	}
+	sortEntries(order, key.sort, desc)
+	if l.orders == nil {
+		l.orders = map[orderKey][]*listEntry{}
+	}
+	l.orders[key] = order
+	return order
+}
+
+// sortEntries sorts the entries by the sort named s, descending if desc,
+// with ties by name and contract number.
+func sortEntries(entries []*listEntry, s string, desc bool) {
 	first := entryOrder(s)
-	slices.SortFunc(order, func(a, b *listEntry) int {
+	slices.SortFunc(entries, func(a, b *listEntry) int {
 		c := first(a, b)
 		if desc {
 			c = -c
@@ -186,11 +215,6 @@ func (l *TraineeList) sorted(s string, desc bool) []*listEntry {
 		}
 		return strings.Compare(a.ContractNumber, b.ContractNumber)
 	})
-	if l.orders == nil {
-		l.orders = map[orderKey][]*listEntry{}
-	}
-	l.orders[key] = order
-	return order
 }
 
 // orderKey names a sort order of a [TraineeList].
@@ -252,7 +276,7 @@ func (l *TraineeList) searchMatches(q string) (match map[string]bool, ok bool) {
 }
 
 // entryOrder returns the comparison of the sort named s of
-// [TraineeFilter].
+// [TraineeFilter], by name for an unknown one.
 func entryOrder(s string) func(a, b *listEntry) int {
 	switch s {
 	case "beruf":
