@@ -13,12 +13,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/uptrace/bun"
 
 	"asta/jobs/chambercsv"
@@ -52,9 +52,10 @@ type panelBench struct {
 
 // benchPanel measures the trainee list of the panel on a generated
 // PostgreSQL database: a constant rate for a duration with its latencies,
-// and the throughput at saturation against a bare Fiber and pgx handler
-// that runs the same statement. It also checks that a name search reads
-// indexes only.
+// and the throughput at saturation against two bare Fiber handlers: one
+// that sends the list's statement through pgx, and one that selects the
+// page from the list in memory as the panel does. It also checks that a
+// name search reads indexes only.
 func benchPanel(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
 	fs := flag.NewFlagSet("bench-panel", flag.ContinueOnError)
 	pb := &panelBench{}
@@ -117,11 +118,8 @@ func (pb *panelBench) run() error {
 		return err
 	}
 	defer db.Close()
-	// NOTE: astad serve keeps the defaults of database/sql, any number of
-	// open connections and 2 idle ones, so under load it opens and closes
-	// a PostgreSQL connection for most requests. The benchmark measures
-	// the panel with a fixed pool instead, the same size as the bare
-	// handler's.
+	// astad serve keeps up to 20 connections. The benchmark gives the
+	// panel a fixed pool of the bare handler's size instead.
 	db.SetMaxOpenConns(benchPoolSize)
 	db.SetMaxIdleConns(benchPoolSize)
 	if _, err := schema.Migrate(pb.ctx, db); err != nil {
@@ -144,11 +142,11 @@ func (pb *panelBench) run() error {
 		}
 	}
 
-	panelRes, bareRes, err := pb.attacks(dsn, st, bc)
+	sat, err := pb.attacks(dsn, st, bc)
 	if err != nil {
 		return err
 	}
-	pb.verdicts(panelRes, bareRes)
+	pb.verdicts(sat)
 	return nil
 }
 
@@ -260,19 +258,19 @@ func (pb *panelBench) explainMix(db *bun.DB, st *store.Store, bc benchCompany) e
 // attacks runs the rounds of saturation attacks on the panel and the bare
 // handler and then the constant-rate attack on the panel, and returns the
 // median saturation results.
-func (pb *panelBench) attacks(dsn string, st *store.Store, bc benchCompany) (attackResult, attackResult, error) {
+func (pb *panelBench) attacks(dsn string, st *store.Store, bc benchCompany) (saturation, error) {
 	token, err := benchSession(pb.ctx, st, bc.Ident)
 	if err != nil {
-		return attackResult{}, attackResult{}, err
+		return saturation{}, err
 	}
 	panelURL, stopPanel, err := pb.startPanel(st)
 	if err != nil {
-		return attackResult{}, attackResult{}, err
+		return saturation{}, err
 	}
 	defer stopPanel()
 	bareURL, stopBare, err := startBare(pb.ctx, dsn, st, pb.log)
 	if err != nil {
-		return attackResult{}, attackResult{}, err
+		return saturation{}, err
 	}
 	defer stopBare()
 
@@ -281,9 +279,10 @@ func (pb *panelBench) attacks(dsn string, st *store.Store, bc benchCompany) (att
 	mix := filterMix(bc)
 	panelTargets := listTargets(panelURL, bc.Ident, mix, header)
 	bareTargets := listTargets(bareURL, bc.Ident, mix, nil)
-	for _, t := range append(append([]vegeta.Target(nil), panelTargets...), bareTargets...) {
+	memoryTargets := listTargets(bareURL+bareMemoryPrefix, bc.Ident, mix, nil)
+	for _, t := range slices.Concat(panelTargets, bareTargets, memoryTargets) {
 		if err := checkTarget(t); err != nil {
-			return attackResult{}, attackResult{}, err
+			return saturation{}, err
 		}
 	}
 
@@ -291,24 +290,33 @@ func (pb *panelBench) attacks(dsn string, st *store.Store, bc benchCompany) (att
 	// panel keeps working on requests whose clients timed out, and that
 	// backlog would slow the rounds after it.
 	attack(panelTargets, 0, panelWarmUp, "warm-up")
-	var panels, bares []attackResult
+	var panels, bares, memories []attackResult
 	for i := range pb.rounds {
 		p := attack(panelTargets, 0, pb.saturation, "panel")
 		p.print(pb.out, fmt.Sprintf("panel saturated, round %d", i+1))
 		b := attack(bareTargets, 0, pb.saturation, "bare")
 		b.print(pb.out, fmt.Sprintf("bare saturated, round %d", i+1))
-		panels, bares = append(panels, p), append(bares, b)
+		m := attack(memoryTargets, 0, pb.saturation, "bare")
+		m.print(pb.out, fmt.Sprintf("bare in memory, round %d", i+1))
+		panels, bares, memories = append(panels, p), append(bares, b), append(memories, m)
 	}
 
 	constant, err := pb.profiled(func() attackResult { return attack(panelTargets, pb.rate, pb.duration, "panel") })
 	if err != nil {
-		return attackResult{}, attackResult{}, err
+		return saturation{}, err
 	}
 	constant.print(pb.out, fmt.Sprintf("panel at %d/s", pb.rate))
 	pb.check(fmt.Sprintf("%d/s, p99 under %v, no errors", pb.rate, panelMaxP99),
 		constant.metrics.Latencies.P99 < panelMaxP99 && constant.failed == 0 &&
 			constant.metrics.Rate >= 0.99*float64(pb.rate))
-	return medianThroughput(panels), medianThroughput(bares), nil
+	return saturation{medianThroughput(panels), medianThroughput(bares), medianThroughput(memories)}, nil
+}
+
+// saturation holds the median results of the saturation attacks on the
+// panel, the bare handler with the statement and the bare handler with
+// the list in memory.
+type saturation struct {
+	panel, bare, memory attackResult
 }
 
 // startPanel starts the panel on 127.0.0.1 with the store and returns its
@@ -345,14 +353,19 @@ func (pb *panelBench) profiled(fn func() attackResult) (attackResult, error) {
 	return res, nil
 }
 
-// verdicts prints the saturation figures and their ratio.
-func (pb *panelBench) verdicts(panelRes, bareRes attackResult) {
-	ratio := panelRes.throughput() / bareRes.throughput()
+// verdicts prints the saturation figures and the panel's ratios to both
+// bare handlers.
+func (pb *panelBench) verdicts(sat saturation) {
+	ratio := sat.panel.throughput() / sat.bare.throughput()
+	memoryRatio := sat.panel.throughput() / sat.memory.throughput()
 	fmt.Fprintf(pb.out, "saturation (median of %d, %d connections): panel %.0f/s p99 %.1f ms, "+
-		"bare handler %.0f/s p99 %.1f ms, ratio %.2f\n", pb.rounds, attackWorkers,
-		panelRes.throughput(), ms(panelRes.metrics.Latencies.P99), bareRes.throughput(),
-		ms(bareRes.metrics.Latencies.P99), ratio)
+		"bare handler %.0f/s p99 %.1f ms, ratio %.2f; bare handler in memory %.0f/s p99 %.1f ms, ratio %.2f\n",
+		pb.rounds, attackWorkers, sat.panel.throughput(), ms(sat.panel.metrics.Latencies.P99),
+		sat.bare.throughput(), ms(sat.bare.metrics.Latencies.P99), ratio,
+		sat.memory.throughput(), ms(sat.memory.metrics.Latencies.P99), memoryRatio)
 	pb.check(fmt.Sprintf("saturation ratio at least %.1f", panelMinRatio), ratio >= panelMinRatio)
+	pb.check(fmt.Sprintf("saturation ratio to the list in memory at least %.1f", panelMinRatio),
+		memoryRatio >= panelMinRatio)
 }
 
 // check prints whether a target is met and records a miss.

@@ -44,13 +44,22 @@ var bareTemplate = template.Must(template.New("").Funcs(template.FuncMap{
 `))
 
 // bareServer is the reference of the panel's trainee list. It reads the
-// filter from the URL, sends the panel's statement through a pgx pool of
-// benchPoolSize connections and renders the rows. It has no sessions, access
-// checks, filter options or layout.
+// filter from the URL, sends the statement of [store.Store.Trainees]
+// through a pgx pool of benchPoolSize connections and renders the rows. It
+// has no sessions, access checks, filter options or layout.
+//
+// Under bareMemoryPrefix it serves the list as the panel does instead:
+// from a [store.TraineeLists], which reads the version of the data for
+// each request.
 type bareServer struct {
 	pool  *pgxpool.Pool
 	store *store.Store // formats the statement only
+	lists *store.TraineeLists
 }
+
+// bareMemoryPrefix starts the paths of the bare handler that serves the
+// list from memory.
+const bareMemoryPrefix = "/speicher"
 
 // startBare starts the bare handler on 127.0.0.1 and returns its base URL
 // and a function that stops it.
@@ -64,9 +73,10 @@ func startBare(ctx context.Context, dsn string, st *store.Store, log *slog.Logge
 	if err != nil {
 		return "", nil, fmt.Errorf("open pgx pool for the bare handler: %w", err)
 	}
-	b := &bareServer{pool: pool, store: st}
+	b := &bareServer{pool: pool, store: st, lists: store.NewTraineeLists(st, 200_000)}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/betrieb/:ident/auszubildende", b.list)
+	app.Get(bareMemoryPrefix+"/betrieb/:ident/auszubildende", b.listInMemory)
 	base, stop, err := listen(app, log)
 	if err != nil {
 		pool.Close()
@@ -90,10 +100,39 @@ func (b *bareServer) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list = list[:min(len(list), store.TraineePageSize)]
+	return sendBare(c, list[:min(len(list), store.TraineePageSize)])
+}
 
+// listInMemory selects the page from the company's list in memory.
+func (b *bareServer) listInMemory(c *fiber.Ctx) error {
+	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.ErrBadRequest
+	}
+	f := filterFromQuery(c.Params("ident"), q)
+
+	l, err := b.lists.Get(c.UserContext(), f.Company)
+	if err != nil {
+		return err
+	}
+	page, _ := l.Page(f)
+	rows := make([]bareRow, len(page))
+	for i, r := range page {
+		rows[i] = bareRow{
+			ContractNumber: r.ContractNumber, TraineeNumber: r.TraineeNumber, FirstName: r.FirstName,
+			LastName: r.LastName, Occupation: r.Occupation, StartDate: r.StartDate.Time(), EndDate: r.EndDate.Time(),
+			Status: r.Status, TrainerNumber: r.TrainerNumber, TrainerFirst: r.TrainerFirst,
+			TrainerLast: r.TrainerLast, AccountStatus: r.AccountStatus,
+			OpenExams: int64(r.OpenExams), Exams: int64(r.Exams),
+		}
+	}
+	return sendBare(c, rows)
+}
+
+// sendBare renders the rows and sends them.
+func sendBare(c *fiber.Ctx, rows []bareRow) error {
 	var buf bytes.Buffer
-	if err := bareTemplate.Execute(&buf, list); err != nil {
+	if err := bareTemplate.Execute(&buf, rows); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
