@@ -81,16 +81,21 @@ func newTraineeRow(r store.TraineeRow) traineeRow {
 	return v
 }
 
+// htmlText escapes text between tags with the replacements that
+// html/template makes there.
+var htmlText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;",
+	"<", "&lt;", ">", "&gt;")
+
 // rowsHTML writes the rows as the table rows of the list. It takes the
 // place of a range over the rows in the template, because html/template
 // escapes each of a row's ten values through a reflected call, which took
-// half the time of a request for 50 rows. Every value is escaped with
-// template.HTMLEscapeString, as html/template escapes text between tags.
+// half the time of a request for 50 rows. Every value is escaped by
+// htmlText.
 func rowsHTML(rows []traineeRow) template.HTML {
 	var b strings.Builder
 	text := func(parts ...string) {
 		for _, p := range parts {
-			b.WriteString(template.HTMLEscapeString(p))
+			_, _ = htmlText.WriteString(&b, p)
 		}
 	}
 	for _, r := range rows {

@@ -19,12 +19,12 @@ var rowTemplate = template.Must(template.New("").Parse(`{{range .}}<tr>
 {{end}}`))
 
 func TestRowsHTMLEscapesAsTemplate(t *testing.T) {
-	nasty := `<script>alert("x")</script> & 'quote' ` + "\x00"
+	nasty := `<script>alert("x")</script> & 'quote' +1 ` + "\x00"
 	rows := []traineeRow{
 		{Name: "D'Angelo, " + nasty, Number: "Azubi-Nr. Z-<1>", Occupation: nasty, Start: "01.08.2025",
 			End: nasty, Trainer: nasty, Exams: "2 offen", Account: nasty, AccountActive: true},
 		{Name: nasty, Number: nasty, State: nasty, Trainer: "–", Exams: "–", Account: nasty, AccountMissing: true},
-		{Name: "Adler, Bea", Number: "Azubi-Nr. Z-6", State: "beendet", Account: "unbekannt"},
+		{Name: "Adler, Bea", Number: "Azubi-Nr. Z-6", State: "beendet", Occupation: "IT+", Account: "unbekannt"},
 	}
 	var want strings.Builder
 	if err := rowTemplate.Execute(&want, rows); err != nil {

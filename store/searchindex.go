@@ -66,17 +66,13 @@ func (s *Store) RefreshSearchIndex(ctx context.Context) (IndexStats, error) {
 		}
 	}
 
-	err = s.InTx(ctx, func(tx *Store) error {
-		_, err := tx.q().NewRaw(`INSERT INTO search_index_state (name, import_run, updated_at) VALUES ('names', ?, ?)
-			ON CONFLICT (name) DO UPDATE SET import_run = excluded.import_run, updated_at = excluded.updated_at`,
-			latest, newest.UTC()).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("write search index state: %w", err)
-		}
-		_, err = tx.exec(ctx, "raise trainee list version", schema.RaiseTraineeListVersionSQL)
-		return err
-	})
-	return stats, err
+	_, err = s.q().NewRaw(`INSERT INTO search_index_state (name, import_run, updated_at) VALUES ('names', ?, ?)
+		ON CONFLICT (name) DO UPDATE SET import_run = excluded.import_run, updated_at = excluded.updated_at`,
+		latest, newest.UTC()).Exec(ctx)
+	if err != nil {
+		return stats, fmt.Errorf("write search index state: %w", err)
+	}
+	return stats, nil
 }
 
 // nameRow is a record whose name the index keys.
@@ -151,7 +147,7 @@ func (s *Store) indexTrainers(ctx context.Context, since time.Time, newest *time
 		for i, r := range rows {
 			keys[i] = sortKey{SortTrainer, r.Number, SortKey(r.LastName, r.FirstName)}
 		}
-		return s.writeSortKeys(ctx, keys)
+		return s.InTx(ctx, func(tx *Store) error { return tx.writeSortKeys(ctx, keys) })
 	})
 }
 
@@ -161,7 +157,7 @@ func (s *Store) indexOccupations(ctx context.Context, since time.Time, newest *t
 		for i, r := range rows {
 			keys[i] = sortKey{SortOccupation, r.Number, SortKey(r.LastName)}
 		}
-		return s.writeSortKeys(ctx, keys)
+		return s.InTx(ctx, func(tx *Store) error { return tx.writeSortKeys(ctx, keys) })
 	})
 }
 
@@ -170,11 +166,16 @@ type sortKey struct {
 	Kind, Number, SortKey string
 }
 
+// writeSortKeys writes the keys and raises the trainee list's version.
+// Callers run it in a transaction, with the search terms of the same
+// trainees if any, so that a refresh that fails part way leaves no
+// committed batch unseen by the lists in memory.
 func (s *Store) writeSortKeys(ctx context.Context, keys []sortKey) error {
 	_, err := s.q().NewInsert().Model(&keys).ModelTableExpr("sort_keys").
 		On("CONFLICT (kind, number) DO UPDATE").Set("sort_key = EXCLUDED.sort_key").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("write sort keys: %w", err)
 	}
-	return nil
+	_, err = s.exec(ctx, "raise trainee list version", schema.RaiseTraineeListVersionSQL)
+	return err
 }

@@ -153,7 +153,11 @@ func (l *TraineeList) Page(f TraineeFilter) ([]TraineeRow, bool) {
 		sortEntries(order, f.Sort, f.Desc)
 	}
 
-	from := (max(f.Page, 1) - 1) * TraineePageSize
+	page := max(f.Page, 1)
+	if page > len(order)/TraineePageSize+1 {
+		return nil, false // also keeps the offset below from overflowing
+	}
+	from := (page - 1) * TraineePageSize
 	var rows []TraineeRow
 	seen := 0
 	for _, e := range order {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"asta/jobs/importer/importtest"
 	"asta/sample"
@@ -268,5 +269,50 @@ func TestTraineeListVersionRises(t *testing.T) {
 			t.Fatalf("retention = %+v, %v; want 1 trainee deleted", n, err)
 		}
 		rose("the deletion of an ended trainee")
+	})
+}
+
+// TestFailedRefreshRaisesVersion checks that the batches a refresh of the
+// search index wrote before it failed raise the version, so that a list
+// in memory finds a new trainee by name.
+func TestFailedRefreshRaisesVersion(t *testing.T) {
+	dbtest.DialectsURL(t, func(t *testing.T, db *bun.DB, url string) {
+		ctx := context.Background()
+		importtest.Import(t, db, url, "../testdata/export-small")
+		st := store.New(db)
+		company, last := "0004711", "Heide"
+		lists := store.NewTraineeLists(st, 100_000)
+		if _, err := lists.Get(ctx, company); err != nil {
+			t.Fatal(err)
+		}
+
+		// The trainees' batch commits, then the trainers' sort keys fail.
+		failTrainerKeys := []string{`CREATE TRIGGER fail_trainer_keys BEFORE INSERT ON sort_keys
+			WHEN (NEW.kind = 'trainer') BEGIN SELECT RAISE(ABORT, 'trainer keys fail'); END`}
+		if db.Dialect().Name() == dialect.PG {
+			failTrainerKeys = []string{
+				`CREATE FUNCTION fail_trainer_keys() RETURNS trigger LANGUAGE plpgsql AS
+					$$ BEGIN RAISE EXCEPTION 'trainer keys fail'; END $$`,
+				`CREATE TRIGGER fail_trainer_keys BEFORE INSERT ON sort_keys FOR EACH ROW
+					WHEN (NEW.kind = 'trainer') EXECUTE FUNCTION fail_trainer_keys()`,
+			}
+		}
+		for _, q := range failTrainerKeys {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.RefreshSearchIndex(ctx); err == nil {
+			t.Fatal("RefreshSearchIndex succeeded, want the trainers' sort keys to fail")
+		}
+
+		list, err := lists.Get(ctx, company)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := list.Page(store.TraineeFilter{Company: company, Search: last})
+		if len(rows) == 0 {
+			t.Errorf("search %q in the list after a failed refresh found nothing, want the indexed trainee", last)
+		}
 	})
 }
