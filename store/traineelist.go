@@ -337,6 +337,7 @@ type TraineeLists struct {
 type cachedList struct {
 	mu       sync.Mutex
 	list     *TraineeList
+	size     atomic.Int64 // contracts of list
 	lastUsed atomic.Int64
 }
 
@@ -370,6 +371,7 @@ func (c *TraineeLists) Get(ctx context.Context, company string) (*TraineeList, e
 	l, err := c.store.LoadTraineeList(ctx, company, version)
 	if err == nil {
 		e.list = l
+		e.size.Store(int64(len(l.entries)))
 	}
 	e.mu.Unlock()
 	if err != nil {
@@ -384,29 +386,21 @@ func (c *TraineeLists) Get(ctx context.Context, company string) (*TraineeList, e
 func (c *TraineeLists) evict(keep string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for {
-		total, oldest, oldestUse := 0, "", int64(0)
+	var total int64
+	for _, e := range c.lists {
+		total += e.size.Load()
+	}
+	for total > int64(c.max) {
+		oldest, oldestUse := "", int64(0)
 		for company, e := range c.lists {
-			if l := e.loaded(); l != nil {
-				total += len(l.entries)
-			}
 			if company != keep && (oldest == "" || e.lastUsed.Load() < oldestUse) {
 				oldest, oldestUse = company, e.lastUsed.Load()
 			}
 		}
-		if total <= c.max || oldest == "" {
+		if oldest == "" {
 			return
 		}
+		total -= c.lists[oldest].size.Load()
 		delete(c.lists, oldest)
 	}
-}
-
-// loaded returns the list of e, or nil while none was read or while
-// another request reads it.
-func (e *cachedList) loaded() *TraineeList {
-	if !e.mu.TryLock() {
-		return nil
-	}
-	defer e.mu.Unlock()
-	return e.list
 }
