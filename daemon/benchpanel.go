@@ -52,10 +52,10 @@ type panelBench struct {
 
 // benchPanel measures the trainee list of the panel on a generated
 // PostgreSQL database: a constant rate for a duration with its latencies,
-// and the throughput at saturation against two bare Fiber handlers: one
-// that sends the list's statement through pgx, and one that selects the
-// page from the list in memory as the panel does. It also checks that a
-// name search reads indexes only.
+// and the throughput at saturation. Two bare Fiber handlers are the
+// references. One sends the list's statement through pgx, the other
+// selects the page from the list in memory as the panel does. It also
+// checks that a name search reads indexes only.
 func benchPanel(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
 	fs := flag.NewFlagSet("bench-panel", flag.ContinueOnError)
 	pb := &panelBench{}

@@ -15,8 +15,7 @@ import (
 // traineesPage is the data of the trainee list.
 type traineesPage struct {
 	Filter      store.TraineeFilter
-	Rows        []traineeRow
-	RowsHTML    template.HTML // the rows as table rows
+	Rows        template.HTML // the rows of the page as table rows
 	More        bool
 	Occupations []selectOption
 	Trainers    []selectOption
@@ -173,7 +172,7 @@ func (s *Server) showTrainees(c *fiber.Ctx) error {
 		}
 	}
 	p := traineesPage{
-		Filter: f, Rows: rows, RowsHTML: rowsHTML(rows), More: more, Query: query, Base: base,
+		Filter: f, Rows: rowsHTML(rows), More: more, Query: query, Base: base,
 		Occupations: selectOptions(list.Occupations, f.Occupation), Trainers: selectOptions(list.Trainers, f.Trainer),
 		Active: activeFilters(f, query, base, list.Occupations, list.Trainers),
 	}

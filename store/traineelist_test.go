@@ -34,10 +34,12 @@ func importSample(t *testing.T, db *bun.DB, url string) *store.Store {
 	if _, err := st.RefreshSearchIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
+
 	var numbers []string
 	if err := db.NewRaw("SELECT number FROM trainees ORDER BY number").Scan(ctx, &numbers); err != nil {
 		t.Fatal(err)
 	}
+
 	var accounts []schema.TraineeAccount
 	now := time.Now().UTC()
 	for i, n := range numbers {

@@ -81,7 +81,7 @@ func TestReimportRestoresRowWithoutFingerprint(t *testing.T) {
 		importPackageAs(t, im, basePackage(), schema.OutcomeApplied)
 
 		// A change outside the importer that clears the fingerprint, as
-		// the migration asks, is undone by the next full export.
+		// the migration requires, is undone by the next full export.
 		if _, err := tdb.db.ExecContext(ctx,
 			"UPDATE companies SET town = 'Chemnitz', import_hash = NULL WHERE ident = '0004711'"); err != nil {
 			t.Fatal(err)

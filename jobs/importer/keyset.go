@@ -41,8 +41,8 @@ func digestBytes(key []byte) keyDigest {
 	return d
 }
 
-// keyEntry is what a keySet records for one key: the bits above with a
-// line number, and the fingerprint that the database holds for the
+// keyEntry is the record of a keySet for one key: the bits above with a
+// line number, and the fingerprint that the database stores for the
 // record. The fingerprint is kept as two halves, so that an entry needs
 // 12 bytes and no padding.
 type keyEntry struct {
@@ -66,7 +66,7 @@ func (e *keyEntry) setStoredHash(h uint64) {
 // empty.
 //
 // It is a hash table with open addressing and linear probing over one
-// slice of slots, filled to at most 80 %: a Go map of the same entries
+// slice of slots, filled to at most 80 %. A Go map of the same entries
 // takes about twice the memory, because it rounds its size up to a power
 // of two. The digests are random already, so they are not hashed again.
 type keySet struct {

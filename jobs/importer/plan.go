@@ -165,12 +165,9 @@ func (p *plan) countTables(ctx context.Context) error {
 			if t == nil {
 				continue
 			}
-			var n int64
 			query := "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM " + t.table + ") THEN greatest(reltuples, 1) " +
 				"ELSE 0 END AS bigint), true, NULL FROM pg_class WHERE oid = to_regclass('" + t.table + "')"
-			err := p.keyScanner()(ctx, query, func(key []byte, _ bool, _ []byte) {
-				n, _ = strconv.ParseInt(string(key), 10, 64)
-			})
+			n, err := p.scanNumber(ctx, query)
 			if err != nil {
 				return fmt.Errorf("estimate rows of %s: %w", t.table, err)
 			}
@@ -186,14 +183,21 @@ func (p *plan) countRows(ctx context.Context, table string) (int64, error) {
 	if n, ok := p.tableRows[table]; ok {
 		return n, nil
 	}
-	var n int64
-	err := p.keyScanner()(ctx, "SELECT CAST(count(*) AS TEXT), true, NULL FROM "+table, func(key []byte, _ bool, _ []byte) {
-		n, _ = strconv.ParseInt(string(key), 10, 64)
-	})
+	n, err := p.scanNumber(ctx, "SELECT CAST(count(*) AS TEXT), true, NULL FROM "+table)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
 	}
 	return n, nil
+}
+
+// scanNumber runs query through the key scanner and returns the number in
+// the first column of its row.
+func (p *plan) scanNumber(ctx context.Context, query string) (int64, error) {
+	var n int64
+	err := p.keyScanner()(ctx, query, func(key []byte, _ bool, _ []byte) {
+		n, _ = strconv.ParseInt(string(key), 10, 64)
+	})
+	return n, err
 }
 
 // keyScanner returns the scanner of the import's connection.
