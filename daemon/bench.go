@@ -115,6 +115,9 @@ func (b *bench) run(n int) error {
 			return err
 		}
 		refs, firsts, agains = append(refs, ref), append(firsts, first), append(agains, again)
+		fmt.Fprintf(b.out, "round %d: reference %.3fs, first import %.3fs (%.2f), re-import %.3fs (%.2f)\n",
+			len(refs), ref.wall.Seconds(), first.wall.Seconds(), first.wall.Seconds()/ref.wall.Seconds(),
+			again.wall.Seconds(), again.wall.Seconds()/ref.wall.Seconds())
 	}
 	ref := median(refs)
 	b.report("postgres first import", median(firsts), ref, 2)

@@ -17,6 +17,12 @@ import (
 // table while it validates them, and merges the staging tables into the
 // real ones, all in one transaction on a connection of its own.
 func (p *plan) runPostgres(ctx context.Context) error {
+	readerURL := p.im.opts.DatabaseURL
+	if p.im.opts.keyReaderURL != "" {
+		readerURL = p.im.opts.keyReaderURL
+	}
+	reader := dialKeyReader(ctx, readerURL)
+	defer reader.close(ctx)
 	conn, err := pgx.Connect(ctx, p.im.opts.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("connect for import: %w", err)
@@ -46,27 +52,30 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	var snapshot string
+	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
+		return fmt.Errorf("export snapshot of import transaction: %w", err)
+	}
 	ap := &pgApply{plan: p, tx: tx, now: p.im.opts.Now().UTC(), worker: newPGWorker(), direct: map[*fileState]bool{}}
 	defer ap.worker.stop()
 	p.scanKeys = func(ctx context.Context, query string, fn func(key []byte, current bool, hash []byte)) error {
 		if err := ap.worker.wait(); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, query, pgx.QueryResultFormats{pgx.TextFormatCode, pgx.TextFormatCode, pgx.TextFormatCode})
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v := rows.RawValues()
-			fn(v[0], len(v[1]) == 1 && v[1][0] == 't', v[2])
-		}
-		return rows.Err()
+		return scanRows(ctx, tx, query, fn)
 	}
-	if err := p.prepareFiles(ctx); err != nil {
+	// The second connection reads the keys while the files are scanned.
+	p.listFiles()
+	if err := p.countTables(ctx); err != nil {
 		return err
 	}
-	if err := p.countTables(ctx); err != nil {
+	if err := ap.startKeyReader(ctx, reader, snapshot); err != nil {
+		return err
+	}
+	for _, fs := range p.files {
+		ap.prefetchKeys(ctx, fs)
+	}
+	if err := p.scanFiles(ctx); err != nil {
 		return err
 	}
 	for _, fs := range p.files {
@@ -74,6 +83,7 @@ func (p *plan) runPostgres(ctx context.Context) error {
 			return err
 		}
 	}
+	reader.close(ctx)
 	if err := ap.worker.wait(); err != nil {
 		return err
 	}
@@ -106,6 +116,34 @@ func (p *plan) runPostgres(ctx context.Context) error {
 	if err := tx.Commit(ctx); err != nil {
 		return appliedConflict(err, p.res.RunID)
 	}
+	return nil
+}
+
+// startKeyReader begins the key reader's transaction on the import
+// transaction's snapshot, so that the key sets are read while the files
+// are scanned and copied. A first import reads no keys and closes the
+// reader. A reader that fails to start is logged and closed, and the keys
+// are read on the import's connection.
+func (a *pgApply) startKeyReader(ctx context.Context, reader *keyReader, snapshot string) error {
+	filled := false
+	for _, n := range a.tableRows {
+		filled = filled || n > 0
+	}
+	if !filled {
+		reader.close(ctx)
+		return nil
+	}
+	err := reader.begin(ctx, snapshot)
+	if isContextErr(err) {
+		return err
+	}
+	if err != nil {
+		a.im.log.Warn("second import connection failed: keys are read on the import connection, which is slower",
+			"run_id", a.res.RunID, "error", err)
+		reader.close(ctx)
+		return nil
+	}
+	a.reader = reader
 	return nil
 }
 

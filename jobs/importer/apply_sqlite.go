@@ -125,7 +125,11 @@ func (p *plan) applySQLiteFile(ctx context.Context, tx *sql.Tx, fs *fileState, n
 func execRow(ctx context.Context, stmt *sql.Stmt, t *target, row, args []any, now time.Time) (int64, error) {
 	args = args[:0]
 	for _, i := range t.pos {
-		args = append(args, row[1+i])
+		v := row[1+i]
+		if p, ok := v.(*string); ok {
+			v = *p
+		}
+		args = append(args, v)
 	}
 	args = append(args, now, now)
 	r, err := stmt.ExecContext(ctx, args...)
@@ -186,7 +190,7 @@ func (c *sqliteCodes) apply(row []any) error {
 	if c.pos < 0 || row[1+c.pos] == nil {
 		return nil
 	}
-	ident, hash := row[1].(string), row[1+c.pos].(string)
+	ident, hash := textOf(row[1]), textOf(row[1+c.pos])
 	r, err := c.insert.ExecContext(c.ctx, ident, hash, c.now)
 	if err != nil {
 		return err

@@ -45,10 +45,10 @@ func appendHashValue(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case nil:
 		return append(b, 0)
+	case *string:
+		return appendHashText(b, *v)
 	case string:
-		b = append(b, 1)
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		return append(b, v...)
+		return appendHashText(b, v)
 	case schema.Date:
 		return append(b, 2, byte(v.Year>>8), byte(v.Year), byte(v.Month), byte(v.Day))
 	case bool:
@@ -61,6 +61,12 @@ func appendHashValue(b []byte, v any) []byte {
 		return binary.AppendVarint(b, int64(v))
 	}
 	panic(fmt.Sprintf("importer: no fingerprint for %T", v))
+}
+
+func appendHashText(b []byte, v string) []byte {
+	b = append(b, 1)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
 }
 
 // unchanged reports whether the database holds the record of e as
@@ -157,19 +163,10 @@ func copyCSV(ctx context.Context, conn *pgconn.PgConn, copySQL, what string, pro
 func appendCSVValue(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case nil:
+	case *string:
+		b = appendCSVText(b, *v)
 	case string:
-		b = append(b, '"')
-		for {
-			i := strings.IndexByte(v, '"')
-			if i < 0 {
-				break
-			}
-			b = append(b, v[:i+1]...)
-			b = append(b, '"') // a quote inside doubles
-			v = v[i+1:]
-		}
-		b = append(b, v...)
-		b = append(b, '"')
+		b = appendCSVText(b, v)
 	case schema.Date:
 		for y := 1000; y > 1 && v.Year < y; y /= 10 {
 			b = append(b, '0')
@@ -188,4 +185,20 @@ func appendCSVValue(b []byte, v any) []byte {
 		panic(fmt.Sprintf("importer: no CSV form for %T", v))
 	}
 	return b
+}
+
+// appendCSVText appends text quoted, with each quote inside doubled.
+func appendCSVText(b []byte, v string) []byte {
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(v, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, v[:i+1]...)
+		b = append(b, '"')
+		v = v[i+1:]
+	}
+	b = append(b, v...)
+	return append(b, '"')
 }

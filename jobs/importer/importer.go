@@ -45,6 +45,9 @@ type Options struct {
 	// failAfterApply, set by tests, fails the apply after the rows are
 	// written and before the commit, as a crash would.
 	failAfterApply error
+	// keyReaderURL, set by tests, replaces DatabaseURL for the second
+	// connection that reads keys ahead.
+	keyReaderURL string
 }
 
 // Importer imports packages. It is safe for concurrent use, but imports

@@ -157,8 +157,10 @@ type fieldError struct {
 }
 
 // convert checks one value and returns what the database stores: nil for
-// an empty value, else a string, [schema.Date], bool or int.
-func (c *column) convert(v string) (any, *fieldError) {
+// an empty value, else text, [schema.Date], bool or int. Text is stored
+// in *text and returned as the pointer text, which needs no allocation
+// of its own, unlike a string in an interface; textOf reads it.
+func (c *column) convert(v string, text *string) (any, *fieldError) {
 	if v == "" {
 		if c.required {
 			return nil, &fieldError{c.csv, v, "required value is missing"}
@@ -202,7 +204,8 @@ func (c *column) convert(v string) (any, *fieldError) {
 					n, _ := strconv.Atoi(v)
 					return n, nil
 				}
-				return v, nil
+				*text = v
+				return text, nil
 			}
 		}
 		return nil, &fieldError{c.csv, v, fmt.Sprintf("unknown %s %q: want one of %s",
@@ -214,9 +217,20 @@ func (c *column) convert(v string) (any, *fieldError) {
 			// activation code.
 			return nil, &fieldError{c.csv, "", "invalid activation code: want letters and digits in groups such as K7QM-2XHD-9PLA"}
 		}
-		return HashActivationCode(code), nil
+		*text = HashActivationCode(code)
+		return text, nil
 	}
-	return v, nil
+	*text = v
+	return text, nil
+}
+
+// textOf returns the text of a value that convert returned, or "" for
+// any other value.
+func textOf(v any) string {
+	if p, ok := v.(*string); ok {
+		return *p
+	}
+	return ""
 }
 
 // Limits on the length of values, in characters: identifiers are short

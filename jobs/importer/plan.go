@@ -30,8 +30,9 @@ type plan struct {
 	scanKeys  keyScanner       // nil: through the database/sql handle
 	tableRows map[string]int64 // rows by table, counted before the first file; nil: count when needed
 	keys      map[string]*keySet
-	current   map[string]int64 // current records in the database by file
-	dbRecords map[string]int64 // all records in the database by file
+	pending   map[string]*pendingKeys // key sets read in the background, by table
+	current   map[string]int64        // current records in the database by file
+	dbRecords map[string]int64        // all records in the database by file
 }
 
 // missingDate is the date a full export marks absent records with: the
@@ -45,19 +46,29 @@ func (p *plan) full() bool { return p.ctl.exportType == ExportFull }
 // prepareFiles lists the package's data files in apply order and scans
 // each for its checksum and encoding.
 func (p *plan) prepareFiles(ctx context.Context) error {
+	p.listFiles()
+	return p.scanFiles(ctx)
+}
+
+// listFiles lists the package's data files in apply order.
+func (p *plan) listFiles() {
 	p.keys = make(map[string]*keySet)
+	p.pending = make(map[string]*pendingKeys)
 	p.current = make(map[string]int64)
 	p.dbRecords = make(map[string]int64)
 	for _, k := range kinds {
-		e, ok := p.ctl.entries[k.file]
-		if !ok {
-			continue
+		if e, ok := p.ctl.entries[k.file]; ok {
+			p.files = append(p.files, &fileState{kind: k, entry: e})
 		}
-		fs := &fileState{kind: k, entry: e}
+	}
+}
+
+// scanFiles scans each data file for its checksum and encoding.
+func (p *plan) scanFiles(ctx context.Context) error {
+	for _, fs := range p.files {
 		if err := scanFile(ctx, p.src, fs, p.im.opts.Encoding); err != nil {
 			return err
 		}
-		p.files = append(p.files, fs)
 	}
 	return nil
 }
@@ -110,45 +121,92 @@ func parseHash(b []byte) (uint64, bool) {
 }
 
 // loadKeys reads, once per import, the keys of the records the database
-// holds of a kind, marking those which are current.
+// holds of a kind, marking those which are current. A read started
+// before by prefetchKeys is waited for instead.
 func (p *plan) loadKeys(ctx context.Context, k *kind) error {
 	if _, done := p.current[k.file]; done {
 		return nil
 	}
-	p.current[k.file] = 0
-
-	// Size the set for the database's keys and the file's, so that it
-	// does not grow step by step while a large package is read.
-	n, err := p.countRows(ctx, k.table)
+	kl, err := p.takeKeys(k.table, func(scan keyScanner) (keyLoad, error) { return p.readKeys(ctx, scan, k) })
 	if err != nil {
 		return err
 	}
-	ks := newKeySet(max(n, p.ctl.entries[k.file].records) + 1024)
-	p.keys[k.file] = ks
+	p.keys[k.file], p.dbRecords[k.file], p.current[k.file] = kl.set, kl.records, kl.current
+	return nil
+}
 
+// takeKeys returns the key set of table that prefetchKeys had read in
+// the background, or else reads it now with read.
+func (p *plan) takeKeys(table string, read func(scan keyScanner) (keyLoad, error)) (keyLoad, error) {
+	pending := p.pending[table]
+	if pending == nil {
+		return read(p.keyScanner())
+	}
+	delete(p.pending, table)
+	return pending.wait()
+}
+
+// keyLoad is the key set of a table as read from the database, with the
+// number of rows read and of those which are current. Empty tells that
+// the table had no rows.
+type keyLoad struct {
+	set              *keySet
+	records, current int64
+	empty            bool
+}
+
+// pendingKeys is a key set being read in the background.
+type pendingKeys struct {
+	done chan struct{}
+	load keyLoad
+	err  error
+}
+
+func (pk *pendingKeys) wait() (keyLoad, error) {
+	<-pk.done
+	return pk.load, pk.err
+}
+
+// readKeys reads the keys of k's table with scan. It touches no state of
+// p except to read, so that it may run beside the import's goroutine.
+func (p *plan) readKeys(ctx context.Context, scan keyScanner, k *kind) (keyLoad, error) {
+	query := fmt.Sprintf("SELECT %s, missing_since IS NULL, import_hash FROM %s", k.columns[0].db, k.table)
+	return p.readKeySet(ctx, scan, k.table, query, p.ctl.entries[k.file].records)
+}
+
+// readKeySet runs query, which returns a key, whether its record is
+// current and its fingerprint, on table, into a set sized for the table's
+// rows and the file's records. It may run beside the import's goroutine.
+func (p *plan) readKeySet(ctx context.Context, scan keyScanner, table, query string, records int64) (keyLoad, error) {
+	// Sized once for the database's keys and the file's, the set does not
+	// grow step by step while a large package is read.
+	n, err := p.countRows(ctx, scan, table)
+	if err != nil {
+		return keyLoad{}, err
+	}
+	kl := keyLoad{set: newKeySet(max(n, records) + 1024), empty: n == 0}
 	if n == 0 {
-		return nil
+		return kl, nil
 	}
 	start := time.Now()
-	query := fmt.Sprintf("SELECT %s, missing_since IS NULL, import_hash FROM %s", k.columns[0].db, k.table)
-	err = p.keyScanner()(ctx, query, func(key []byte, current bool, hash []byte) {
+	err = scan(ctx, query, func(key []byte, current bool, hash []byte) {
 		e := keyEntry{bits: keyInDB}
-		p.dbRecords[k.file]++
+		kl.records++
 		if current {
 			e.bits |= keyCurrent
-			p.current[k.file]++
+			kl.current++
 		}
 		if h, ok := parseHash(hash); ok {
 			e.setStoredHash(h)
 		}
-		*ks.entry(digestBytes(key)) = e
+		*kl.set.entry(digestBytes(key)) = e
 	})
 	if err != nil {
-		return fmt.Errorf("read keys of %s: %w", k.table, err)
+		return keyLoad{}, fmt.Errorf("read keys of %s: %w", table, err)
 	}
-	p.im.log.Debug("keys read", "run_id", p.res.RunID, "table", k.table, "keys", p.dbRecords[k.file],
+	p.im.log.Debug("keys read", "run_id", p.res.RunID, "table", table, "keys", kl.records,
 		"duration_ms", time.Since(start).Milliseconds())
-	return nil
+	return kl, nil
 }
 
 // countTables estimates the rows of the tables that the package's files
@@ -167,7 +225,7 @@ func (p *plan) countTables(ctx context.Context) error {
 			}
 			query := "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM " + t.table + ") THEN greatest(reltuples, 1) " +
 				"ELSE 0 END AS bigint), true, NULL FROM pg_class WHERE oid = to_regclass('" + t.table + "')"
-			n, err := p.scanNumber(ctx, query)
+			n, err := scanNumber(ctx, p.keyScanner(), query)
 			if err != nil {
 				return fmt.Errorf("estimate rows of %s: %w", t.table, err)
 			}
@@ -178,23 +236,24 @@ func (p *plan) countTables(ctx context.Context) error {
 	return nil
 }
 
-// countRows returns the number of rows of table.
-func (p *plan) countRows(ctx context.Context, table string) (int64, error) {
+// countRows returns the number of rows of table, counting them with
+// scan unless countTables estimated them.
+func (p *plan) countRows(ctx context.Context, scan keyScanner, table string) (int64, error) {
 	if n, ok := p.tableRows[table]; ok {
 		return n, nil
 	}
-	n, err := p.scanNumber(ctx, "SELECT CAST(count(*) AS TEXT), true, NULL FROM "+table)
+	n, err := scanNumber(ctx, scan, "SELECT CAST(count(*) AS TEXT), true, NULL FROM "+table)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
 	}
 	return n, nil
 }
 
-// scanNumber runs query through the key scanner and returns the number in
-// the first column of its row.
-func (p *plan) scanNumber(ctx context.Context, query string) (int64, error) {
+// scanNumber runs query through scan and returns the number in the first
+// column of its row.
+func scanNumber(ctx context.Context, scan keyScanner, query string) (int64, error) {
 	var n int64
-	err := p.keyScanner()(ctx, query, func(key []byte, _ bool, _ []byte) {
+	err := scan(ctx, query, func(key []byte, _ bool, _ []byte) {
 		n, _ = strconv.ParseInt(string(key), 10, 64)
 	})
 	return n, err

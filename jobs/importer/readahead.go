@@ -7,11 +7,12 @@ import (
 	"asta/jobs/chambercsv"
 )
 
-// readAhead reads, decodes and converts a file's records in a goroutine
-// of its own, a batch ahead of the validation, so that reading and
-// validating a large file use two cores.
+// readAhead reads and decodes a file's records in one goroutine and
+// converts them in another, each a few batches ahead of the next step, so
+// that reading, converting and validating a large file run at once.
 type readAhead struct {
-	batches chan *recordBatch
+	parsed  chan *recordBatch // read, not yet converted
+	batches chan *recordBatch // converted, for the validation
 	free    chan *recordBatch // batches read to the end, for reuse
 	done    chan struct{}
 	conv    converter
@@ -27,6 +28,7 @@ type recordBatch struct {
 	errs   []error // per record: nil or a field-count error
 	fields []string
 	rows   []any         // per record: the line, then the kind's columns
+	text   []string      // per record and column: the text that rows point to
 	ferrs  []*fieldError // per record: the first value that failed to convert
 	err    error         // the error after the last record, if any
 }
@@ -42,16 +44,17 @@ type converter struct {
 
 func (c converter) width() int { return 1 + len(c.columns) }
 
-// convert fills row with the record's line and values and returns the
-// first value that fails its column's check.
-func (c converter) convert(rec *chambercsv.Record, row []any) *fieldError {
+// convert fills row with the record's line and values, keeping their
+// text in text, and returns the first value that fails its column's
+// check.
+func (c converter) convert(rec *chambercsv.Record, row []any, text []string) *fieldError {
 	row[0] = rec.Line
 	for i := range c.columns {
 		v := ""
 		if j := c.index[i]; j >= 0 {
 			v = rec.Fields[j]
 		}
-		val, ferr := c.columns[i].convert(v)
+		val, ferr := c.columns[i].convert(v, &text[i])
 		if ferr != nil {
 			return ferr
 		}
@@ -61,14 +64,17 @@ func (c converter) convert(rec *chambercsv.Record, row []any) *fieldError {
 }
 
 func newReadAhead(rd *chambercsv.Reader, conv converter) *readAhead {
-	ra := &readAhead{batches: make(chan *recordBatch, 2), free: make(chan *recordBatch, 4),
-		done: make(chan struct{}), conv: conv}
+	ra := &readAhead{parsed: make(chan *recordBatch, 2), batches: make(chan *recordBatch, 2),
+		free: make(chan *recordBatch, 6), done: make(chan struct{}), conv: conv}
 	go ra.produce(rd)
+	go ra.convertAll()
 	return ra
 }
 
+// produce reads the file's records in batches and passes them on to
+// convertAll.
 func (ra *readAhead) produce(rd *chambercsv.Reader) {
-	defer close(ra.batches)
+	defer close(ra.parsed)
 	var rec chambercsv.Record
 	for {
 		b := ra.newBatch()
@@ -90,14 +96,26 @@ func (ra *readAhead) produce(rd *chambercsv.Reader) {
 			b.recs[i].Fields = b.fields[off : off+n : off+n]
 			off += n
 		}
-		ra.convertBatch(b)
 		select {
-		case ra.batches <- b:
+		case ra.parsed <- b:
 		case <-ra.done:
 			return
 		}
 		if b.err != nil {
 			return
+		}
+	}
+}
+
+// convertAll converts the batches that produce read and passes them on
+// in their order. After stop it drops them, until produce has ended.
+func (ra *readAhead) convertAll() {
+	defer close(ra.batches)
+	for b := range ra.parsed {
+		ra.convertBatch(b)
+		select {
+		case ra.batches <- b:
+		case <-ra.done:
 		}
 	}
 }
@@ -124,14 +142,20 @@ func (ra *readAhead) convertBatch(b *recordBatch) {
 	} else {
 		b.rows = b.rows[:n]
 	}
+	if n := len(b.recs) * len(ra.conv.columns); cap(b.text) < n {
+		b.text = make([]string, n)
+	} else {
+		b.text = b.text[:n]
+	}
 	if cap(b.ferrs) < len(b.recs) {
 		b.ferrs = make([]*fieldError, len(b.recs))
 	} else {
 		b.ferrs = b.ferrs[:len(b.recs)]
 	}
+	c := len(ra.conv.columns)
 	for i := range b.recs {
 		if b.errs[i] == nil {
-			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w])
+			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w], b.text[i*c:(i+1)*c:(i+1)*c])
 		}
 	}
 }
@@ -173,7 +197,7 @@ func (ra *readAhead) read(rec *chambercsv.Record) (countErr, err error) {
 	return countErr, nil
 }
 
-// stop ends the goroutine and waits until it no longer reads the file.
+// stop ends the goroutines and waits until they no longer read the file.
 func (ra *readAhead) stop() {
 	select {
 	case <-ra.done:
@@ -181,6 +205,6 @@ func (ra *readAhead) stop() {
 	default:
 		close(ra.done)
 	}
-	for range ra.batches { // drain, so that the goroutine ends
+	for range ra.batches { // drain, so that both goroutines end
 	}
 }

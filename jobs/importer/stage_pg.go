@@ -21,6 +21,7 @@ type pgApply struct {
 	now    time.Time
 	worker *pgWorker
 
+	reader         *keyReader          // reads the next file's keys; nil: none
 	direct         map[*fileState]bool // files copied into their empty tables
 	traineesStaged bool                // stage_trainees holds trainees to merge
 }
@@ -245,27 +246,20 @@ func recordCopiedCodes(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	return rebuildIndexes(ctx, tx, "activation_codes", insert)
 }
 
-// openTrainees reads the trainees' fingerprints and starts collecting
+// openTrainees takes the trainees' fingerprints and starts collecting
 // the trainee rows of a contracts file.
 func (a *pgApply) openTrainees(ctx context.Context, t *target, fs *fileState) (*traineeRows, error) {
-	n, err := a.countRows(ctx, t.table)
+	kl, err := a.takeKeys(t.table, func(scan keyScanner) (keyLoad, error) { return a.readTraineeKeys(ctx, scan, t, fs) })
 	if err != nil {
 		return nil, err
 	}
-	set := newKeySet(max(n, fs.entry.records) + 1024)
-	if n > 0 {
-		err = a.keyScanner()(ctx, "SELECT number, true, import_hash FROM trainees", func(key []byte, _ bool, hash []byte) {
-			e := keyEntry{bits: keyInDB}
-			if h, ok := parseHash(hash); ok {
-				e.setStoredHash(h)
-			}
-			*set.entry(digestBytes(key)) = e
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read keys of trainees: %w", err)
-		}
-	}
-	return newTraineeRows(set, rowFormat{t: t, direct: n == 0})
+	return newTraineeRows(kl.set, rowFormat{t: t, direct: kl.empty})
+}
+
+// readTraineeKeys reads the trainees' numbers and fingerprints with
+// scan. Like readKeys, it may run beside the import's goroutine.
+func (a *pgApply) readTraineeKeys(ctx context.Context, scan keyScanner, t *target, fs *fileState) (keyLoad, error) {
+	return a.readKeySet(ctx, scan, t.table, "SELECT number, true, import_hash FROM "+t.table, fs.entry.records)
 }
 
 // copyTrainees copies the trainee rows of the last contract of each

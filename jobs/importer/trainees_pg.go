@@ -50,7 +50,7 @@ func (tr *traineeRows) close() { _ = tr.file.Close() }
 func (tr *traineeRows) add(row []any) error {
 	t := tr.format.t
 	line := uint32(row[0].(int)) & lineMask
-	d := digest(row[1+t.pos[0]].(string))
+	d := digest(textOf(row[1+t.pos[0]]))
 	ep := tr.set.entry(d)
 	ep.bits = ep.bits&^lineMask | line
 	e := *ep

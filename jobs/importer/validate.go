@@ -237,7 +237,7 @@ func (rr *rowReader) checkRecord(key string) bool {
 		if c.ref == "" || rr.row[1+i] == nil {
 			continue
 		}
-		ref := rr.row[1+i].(string)
+		ref := textOf(rr.row[1+i])
 		if c.ref == k.file { // a company's head company, checked at the end of the file
 			if ref == key {
 				rr.reject(c.csv, ref, fmt.Sprintf("company %s names itself as its head company", key))
