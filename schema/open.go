@@ -31,7 +31,8 @@ func IsPostgresURL(s string) bool {
 }
 
 // pgMaxConns bounds the connections of one process to PostgreSQL. Jobs
-// that hold a lock keep one each, the import opens its own besides.
+// that hold a lock keep one each, and the import opens two of its own
+// besides.
 const pgMaxConns = 20
 
 // Open connects to the database that dsn names: a postgres:// URL or the
