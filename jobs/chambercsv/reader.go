@@ -226,20 +226,21 @@ func (rd *Reader) wrap(err error) error {
 // decode turns a raw field into trimmed UTF-8 text in NFC.
 func (rd *Reader) decode(raw string) (string, error) {
 	s := raw
-	if !isASCII(s) {
-		if rd.enc == Windows1252 {
-			d, err := decode1252(s)
-			if err != nil {
-				return "", err
-			}
-			s = d
-		} else if !utf8.ValidString(s) {
-			return "", fmt.Errorf("invalid utf-8 in %q: set the encoding to windows-1252 or fix the file",
-				strings.ToValidUTF8(s, "\ufffd"))
+	switch {
+	case isASCII(s):
+	case rd.enc == Windows1252:
+		// Windows-1252 has no combining marks and only characters that
+		// NFC keeps, so its text is in NFC already.
+		d, err := decode1252(s)
+		if err != nil {
+			return "", err
 		}
-		if !norm.NFC.IsNormalString(s) {
-			s = norm.NFC.String(s)
-		}
+		s = d
+	case !utf8.ValidString(s):
+		return "", fmt.Errorf("invalid utf-8 in %q: set the encoding to windows-1252 or fix the file",
+			strings.ToValidUTF8(s, "\ufffd"))
+	case !norm.NFC.IsNormalString(s):
+		s = norm.NFC.String(s)
 	}
 	return strings.TrimSpace(s), nil
 }

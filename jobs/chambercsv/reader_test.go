@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // readResult is the outcome of reading a whole file: each record with its
@@ -743,5 +746,29 @@ func TestScanMixedEncoding(t *testing.T) {
 				t.Errorf("InvalidAt = %d, want %d", res.InvalidAt, tt.invalidAt)
 			}
 		})
+	}
+}
+
+// TestWindows1252IsNFC checks what the reader relies on to skip the
+// normalisation of Windows-1252 text: no character combines (class 0)
+// and every pair of characters is in NFC, so every text is.
+func TestWindows1252IsNFC(t *testing.T) {
+	var chars []string
+	for b := range 256 {
+		r := cp1252[b]
+		if r == utf8.RuneError {
+			continue
+		}
+		chars = append(chars, string(r))
+		if ccc := norm.NFC.PropertiesString(string(r)).CCC(); ccc != 0 {
+			t.Errorf("%U has combining class %d", r, ccc)
+		}
+	}
+	for _, a := range chars {
+		for _, b := range chars {
+			if s := a + b; !norm.NFC.IsNormalString(s) {
+				t.Errorf("%q (%U %U) is not in NFC", s, []rune(a)[0], []rune(b)[0])
+			}
+		}
 	}
 }

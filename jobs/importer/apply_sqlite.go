@@ -125,11 +125,7 @@ func (p *plan) applySQLiteFile(ctx context.Context, tx *sql.Tx, fs *fileState, n
 func execRow(ctx context.Context, stmt *sql.Stmt, t *target, row, args []any, now time.Time) (int64, error) {
 	args = args[:0]
 	for _, i := range t.pos {
-		v := row[1+i]
-		if p, ok := v.(*string); ok {
-			v = *p
-		}
-		args = append(args, v)
+		args = append(args, plainValue(row[1+i]))
 	}
 	args = append(args, now, now)
 	r, err := stmt.ExecContext(ctx, args...)

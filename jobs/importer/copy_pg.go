@@ -49,8 +49,10 @@ func appendHashValue(b []byte, v any) []byte {
 		return appendHashText(b, *v)
 	case string:
 		return appendHashText(b, v)
+	case *schema.Date:
+		return appendHashDate(b, *v)
 	case schema.Date:
-		return append(b, 2, byte(v.Year>>8), byte(v.Year), byte(v.Month), byte(v.Day))
+		return appendHashDate(b, v)
 	case bool:
 		if v {
 			return append(b, 3)
@@ -61,6 +63,10 @@ func appendHashValue(b []byte, v any) []byte {
 		return binary.AppendVarint(b, int64(v))
 	}
 	panic(fmt.Sprintf("importer: no fingerprint for %T", v))
+}
+
+func appendHashDate(b []byte, v schema.Date) []byte {
+	return append(b, 2, byte(v.Year>>8), byte(v.Year), byte(v.Month), byte(v.Day))
 }
 
 func appendHashText(b []byte, v string) []byte {
@@ -167,12 +173,10 @@ func appendCSVValue(b []byte, v any) []byte {
 		b = appendCSVText(b, *v)
 	case string:
 		b = appendCSVText(b, v)
+	case *schema.Date:
+		b = appendCSVDate(b, *v)
 	case schema.Date:
-		for y := 1000; y > 1 && v.Year < y; y /= 10 {
-			b = append(b, '0')
-		}
-		b = strconv.AppendInt(b, int64(v.Year), 10)
-		b = append(b, '-', byte('0'+v.Month/10), byte('0'+v.Month%10), '-', byte('0'+v.Day/10), byte('0'+v.Day%10))
+		b = appendCSVDate(b, v)
 	case bool:
 		if v {
 			b = append(b, 't')
@@ -185,6 +189,15 @@ func appendCSVValue(b []byte, v any) []byte {
 		panic(fmt.Sprintf("importer: no CSV form for %T", v))
 	}
 	return b
+}
+
+// appendCSVDate appends a date as YYYY-MM-DD.
+func appendCSVDate(b []byte, v schema.Date) []byte {
+	for y := 1000; y > 1 && v.Year < y; y /= 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(v.Year), 10)
+	return append(b, '-', byte('0'+v.Month/10), byte('0'+v.Month%10), '-', byte('0'+v.Day/10), byte('0'+v.Day%10))
 }
 
 // appendCSVText appends text quoted, with each quote inside doubled.

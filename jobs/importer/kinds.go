@@ -156,11 +156,18 @@ type fieldError struct {
 	reason string
 }
 
+// valueSlot is where convert keeps a text or date value. A row points
+// to its slot, because a pointer fits in an interface without an
+// allocation of its own, unlike a string or a date.
+type valueSlot struct {
+	text string
+	date schema.Date
+}
+
 // convert checks one value and returns what the database stores: nil for
-// an empty value, else text, [schema.Date], bool or int. Text is stored
-// in *text and returned as the pointer text, which needs no allocation
-// of its own, unlike a string in an interface; textOf reads it.
-func (c *column) convert(v string, text *string) (any, *fieldError) {
+// an empty value, else text (a *string into slot, which textOf reads), a
+// date (a *schema.Date into slot, which dateOf reads), a bool or an int.
+func (c *column) convert(v string, slot *valueSlot) (any, *fieldError) {
 	if v == "" {
 		if c.required {
 			return nil, &fieldError{c.csv, v, "required value is missing"}
@@ -181,7 +188,8 @@ func (c *column) convert(v string, text *string) (any, *fieldError) {
 		if err != nil {
 			return nil, &fieldError{c.csv, v, fmt.Sprintf("invalid date %q: want an existing day as TT.MM.JJJJ", v)}
 		}
-		return d, nil
+		slot.date = d
+		return &slot.date, nil
 	case fFlag:
 		switch v {
 		case "J":
@@ -204,8 +212,8 @@ func (c *column) convert(v string, text *string) (any, *fieldError) {
 					n, _ := strconv.Atoi(v)
 					return n, nil
 				}
-				*text = v
-				return text, nil
+				slot.text = v
+				return &slot.text, nil
 			}
 		}
 		return nil, &fieldError{c.csv, v, fmt.Sprintf("unknown %s %q: want one of %s",
@@ -217,11 +225,11 @@ func (c *column) convert(v string, text *string) (any, *fieldError) {
 			// activation code.
 			return nil, &fieldError{c.csv, "", "invalid activation code: want letters and digits in groups such as K7QM-2XHD-9PLA"}
 		}
-		*text = HashActivationCode(code)
-		return text, nil
+		slot.text = HashActivationCode(code)
+		return &slot.text, nil
 	}
-	*text = v
-	return text, nil
+	slot.text = v
+	return &slot.text, nil
 }
 
 // textOf returns the text of a value that convert returned, or "" for
@@ -231,6 +239,27 @@ func textOf(v any) string {
 		return *p
 	}
 	return ""
+}
+
+// dateOf returns the date of a value that convert returned, or the zero
+// date for any other value.
+func dateOf(v any) schema.Date {
+	if p, ok := v.(*schema.Date); ok {
+		return *p
+	}
+	return schema.Date{}
+}
+
+// plainValue returns a value that convert returned as a string or date
+// instead of a pointer to one, for database/sql.
+func plainValue(v any) any {
+	switch p := v.(type) {
+	case *string:
+		return *p
+	case *schema.Date:
+		return *p
+	}
+	return v
 }
 
 // Limits on the length of values, in characters: identifiers are short

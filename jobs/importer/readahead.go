@@ -28,7 +28,7 @@ type recordBatch struct {
 	errs   []error // per record: nil or a field-count error
 	fields []string
 	rows   []any         // per record: the line, then the kind's columns
-	text   []string      // per record and column: the text that rows point to
+	slots  []valueSlot   // per record and column: the text or date that rows point to
 	ferrs  []*fieldError // per record: the first value that failed to convert
 	err    error         // the error after the last record, if any
 }
@@ -44,17 +44,17 @@ type converter struct {
 
 func (c converter) width() int { return 1 + len(c.columns) }
 
-// convert fills row with the record's line and values, keeping their
-// text in text, and returns the first value that fails its column's
-// check.
-func (c converter) convert(rec *chambercsv.Record, row []any, text []string) *fieldError {
+// convert fills row with the record's line and values, keeping texts
+// and dates in slots, and returns the first value that fails its
+// column's check.
+func (c converter) convert(rec *chambercsv.Record, row []any, slots []valueSlot) *fieldError {
 	row[0] = rec.Line
 	for i := range c.columns {
 		v := ""
 		if j := c.index[i]; j >= 0 {
 			v = rec.Fields[j]
 		}
-		val, ferr := c.columns[i].convert(v, &text[i])
+		val, ferr := c.columns[i].convert(v, &slots[i])
 		if ferr != nil {
 			return ferr
 		}
@@ -142,10 +142,10 @@ func (ra *readAhead) convertBatch(b *recordBatch) {
 	} else {
 		b.rows = b.rows[:n]
 	}
-	if n := len(b.recs) * len(ra.conv.columns); cap(b.text) < n {
-		b.text = make([]string, n)
+	if n := len(b.recs) * len(ra.conv.columns); cap(b.slots) < n {
+		b.slots = make([]valueSlot, n)
 	} else {
-		b.text = b.text[:n]
+		b.slots = b.slots[:n]
 	}
 	if cap(b.ferrs) < len(b.recs) {
 		b.ferrs = make([]*fieldError, len(b.recs))
@@ -155,7 +155,7 @@ func (ra *readAhead) convertBatch(b *recordBatch) {
 	c := len(ra.conv.columns)
 	for i := range b.recs {
 		if b.errs[i] == nil {
-			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w], b.text[i*c:(i+1)*c:(i+1)*c])
+			b.ferrs[i] = ra.conv.convert(&b.recs[i], b.rows[i*w:(i+1)*w:(i+1)*w], b.slots[i*c:(i+1)*c:(i+1)*c])
 		}
 	}
 }

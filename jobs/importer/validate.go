@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"asta/jobs/chambercsv"
-	"asta/schema"
 )
 
 // Rejection is a record that the import does not take, with the reason.
@@ -253,7 +252,7 @@ func (rr *rowReader) checkRecord(key string) bool {
 	}
 
 	if k.file == "vertraege.csv" {
-		start, end := rr.value("start_date").(schema.Date), rr.value("end_date").(schema.Date)
+		start, end := dateOf(rr.value("start_date")), dateOf(rr.value("end_date"))
 		if end.Before(start) {
 			rr.reject("Ende", end.German(), fmt.Sprintf("Ende %s is before Beginn %s", end.German(), start.German()))
 			return false
