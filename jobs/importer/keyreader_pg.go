@@ -13,6 +13,8 @@ import (
 // snapshot of the import transaction and so reads what that transaction
 // would read: the import writes a table only after it read its keys.
 type keyReader struct {
+	ctx    context.Context // of every query, cancelled by close
+	cancel context.CancelFunc
 	dialed chan struct{}
 	conn   *pgx.Conn
 	err    error // of the connect
@@ -23,9 +25,10 @@ type keyReader struct {
 // dialKeyReader starts to connect in the background.
 func dialKeyReader(ctx context.Context, url string) *keyReader {
 	kr := &keyReader{dialed: make(chan struct{})}
+	kr.ctx, kr.cancel = context.WithCancel(ctx)
 	go func() {
 		defer close(kr.dialed)
-		kr.conn, kr.err = pgx.Connect(ctx, url)
+		kr.conn, kr.err = pgx.Connect(kr.ctx, url)
 	}()
 	return kr
 }
@@ -54,22 +57,24 @@ func (kr *keyReader) begin(ctx context.Context, snapshot string) error {
 	return nil
 }
 
-// read queues load and returns its result to wait for.
+// read queues load and returns its result to wait for. The queries of
+// load run with the reader's context, so that close stops them.
 func (kr *keyReader) read(load func(scan keyScanner) (keyLoad, error)) *pendingKeys {
 	pk := &pendingKeys{done: make(chan struct{})}
 	kr.worker.submit(func() error {
 		defer close(pk.done)
-		pk.load, pk.err = load(func(ctx context.Context, query string, fn func(key []byte, current bool, hash []byte)) error {
-			return scanRows(ctx, kr.tx, query, fn)
+		pk.load, pk.err = load(func(_ context.Context, query string, fn func(key []byte, current bool, hash []byte)) error {
+			return scanRows(kr.ctx, kr.tx, query, fn)
 		})
 		return pk.err
 	})
 	return pk
 }
 
-// close waits for the reads and closes the connection. It may be called
-// again.
+// close stops the reads still running, such as after the import failed,
+// and closes the connection. It may be called again.
 func (kr *keyReader) close(ctx context.Context) {
+	kr.cancel()
 	if kr.worker != nil {
 		kr.worker.stop()
 		kr.worker = nil
