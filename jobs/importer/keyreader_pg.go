@@ -13,11 +13,11 @@ import (
 // snapshot of the import transaction and so reads what that transaction
 // would read: the import writes a table only after it read its keys.
 type keyReader struct {
-	ctx    context.Context // of every query, cancelled by close
+	ctx    context.Context // every query's context, cancelled by close
 	cancel context.CancelFunc
 	dialed chan struct{}
 	conn   *pgx.Conn
-	err    error // of the connect
+	err    error // the connect's error
 	tx     pgx.Tx
 	worker *pgWorker
 }
@@ -40,8 +40,8 @@ func (kr *keyReader) begin(ctx context.Context, snapshot string) error {
 	if kr.err != nil {
 		return kr.err
 	}
-	// The statement takes no parameters; a snapshot name consists of hex
-	// digits and dashes.
+	// SET TRANSACTION SNAPSHOT takes no parameters, so the name is checked
+	// instead: it consists of hex digits and dashes.
 	if snapshot == "" || strings.Trim(snapshot, "0123456789ABCDEFabcdef-") != "" {
 		return fmt.Errorf("invalid snapshot name %q: want hex digits and dashes", snapshot)
 	}
@@ -87,7 +87,7 @@ func (kr *keyReader) close(ctx context.Context) {
 }
 
 // scanRows runs a key query on tx in text format and calls fn for each
-// row; see keyScanner.
+// row, as keyScanner describes.
 func scanRows(ctx context.Context, tx pgx.Tx, query string, fn func(key []byte, current bool, hash []byte)) error {
 	rows, err := tx.Query(ctx, query, pgx.QueryResultFormats{pgx.TextFormatCode, pgx.TextFormatCode, pgx.TextFormatCode})
 	if err != nil {
