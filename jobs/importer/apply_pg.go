@@ -17,17 +17,19 @@ import (
 // table while it validates them, and merges the staging tables into the
 // real ones, all in one transaction on a connection of its own.
 func (p *plan) runPostgres(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, p.im.opts.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect for import: %w", err)
+	}
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+	// The key reader connects second, so that it never takes the last
+	// connection the server allows from the import.
 	readerURL := p.im.opts.DatabaseURL
 	if p.im.opts.keyReaderURL != "" {
 		readerURL = p.im.opts.keyReaderURL
 	}
 	reader := dialKeyReader(ctx, readerURL)
 	defer reader.close(ctx)
-	conn, err := pgx.Connect(ctx, p.im.opts.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("connect for import: %w", err)
-	}
-	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 
 	// Staging tables are temporary; with enough local buffers for them
 	// they stay in memory instead of being written out.
