@@ -140,7 +140,8 @@ func (a *pgApply) startKeyReader(ctx context.Context, reader *keyReader, snapsho
 		return err
 	}
 	if err != nil {
-		a.im.log.Warn("second import connection failed: keys are read on the import connection, which is slower",
+		a.im.log.Warn("second import connection failed, so keys are read on the slower import connection: "+
+			"check the database's max_connections",
 			"run_id", a.res.RunID, "error", err)
 		reader.close(ctx)
 		return nil

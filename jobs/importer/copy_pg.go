@@ -46,13 +46,11 @@ func appendHashValue(b []byte, v any) []byte {
 	case nil:
 		return append(b, 0)
 	case *string:
-		return appendHashText(b, *v)
-	case string:
-		return appendHashText(b, v)
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(len(*v)))
+		return append(b, *v...)
 	case *schema.Date:
-		return appendHashDate(b, *v)
-	case schema.Date:
-		return appendHashDate(b, v)
+		return append(b, 2, byte(v.Year>>8), byte(v.Year), byte(v.Month), byte(v.Day))
 	case bool:
 		if v {
 			return append(b, 3)
@@ -63,16 +61,6 @@ func appendHashValue(b []byte, v any) []byte {
 		return binary.AppendVarint(b, int64(v))
 	}
 	panic(fmt.Sprintf("importer: no fingerprint for %T", v))
-}
-
-func appendHashDate(b []byte, v schema.Date) []byte {
-	return append(b, 2, byte(v.Year>>8), byte(v.Year), byte(v.Month), byte(v.Day))
-}
-
-func appendHashText(b []byte, v string) []byte {
-	b = append(b, 1)
-	b = binary.AppendUvarint(b, uint64(len(v)))
-	return append(b, v...)
 }
 
 // unchanged reports whether the database holds the record of e as
@@ -170,13 +158,25 @@ func appendCSVValue(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case nil:
 	case *string:
-		b = appendCSVText(b, *v)
-	case string:
-		b = appendCSVText(b, v)
+		s := *v
+		b = append(b, '"')
+		for {
+			i := strings.IndexByte(s, '"')
+			if i < 0 {
+				break
+			}
+			b = append(b, s[:i+1]...)
+			b = append(b, '"') // a quote inside doubles
+			s = s[i+1:]
+		}
+		b = append(b, s...)
+		b = append(b, '"')
 	case *schema.Date:
-		b = appendCSVDate(b, *v)
-	case schema.Date:
-		b = appendCSVDate(b, v)
+		for y := 1000; y > 1 && v.Year < y; y /= 10 {
+			b = append(b, '0')
+		}
+		b = strconv.AppendInt(b, int64(v.Year), 10)
+		b = append(b, '-', byte('0'+v.Month/10), byte('0'+v.Month%10), '-', byte('0'+v.Day/10), byte('0'+v.Day%10))
 	case bool:
 		if v {
 			b = append(b, 't')
@@ -189,29 +189,4 @@ func appendCSVValue(b []byte, v any) []byte {
 		panic(fmt.Sprintf("importer: no CSV form for %T", v))
 	}
 	return b
-}
-
-// appendCSVDate appends a date as YYYY-MM-DD.
-func appendCSVDate(b []byte, v schema.Date) []byte {
-	for y := 1000; y > 1 && v.Year < y; y /= 10 {
-		b = append(b, '0')
-	}
-	b = strconv.AppendInt(b, int64(v.Year), 10)
-	return append(b, '-', byte('0'+v.Month/10), byte('0'+v.Month%10), '-', byte('0'+v.Day/10), byte('0'+v.Day%10))
-}
-
-// appendCSVText appends text quoted, with each quote inside doubled.
-func appendCSVText(b []byte, v string) []byte {
-	b = append(b, '"')
-	for {
-		i := strings.IndexByte(v, '"')
-		if i < 0 {
-			break
-		}
-		b = append(b, v[:i+1]...)
-		b = append(b, '"')
-		v = v[i+1:]
-	}
-	b = append(b, v...)
-	return append(b, '"')
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // keyReader reads key sets on a second connection, one after the other,
-// while the import's connection copies a file. Its transaction takes the
+// while the import's connection scans and copies the files. Its transaction takes the
 // snapshot of the import transaction and so reads what that transaction
 // would read: the import writes a table only after it read its keys.
 type keyReader struct {

@@ -156,9 +156,9 @@ type fieldError struct {
 	reason string
 }
 
-// valueSlot is where convert keeps a text or date value. A row points
-// to its slot, because a pointer fits in an interface without an
-// allocation of its own, unlike a string or a date.
+// valueSlot is the storage of one converted text or date, to which a row
+// points. A pointer fits in an interface value without an allocation of
+// its own, unlike a string or a date.
 type valueSlot struct {
 	text string
 	date schema.Date

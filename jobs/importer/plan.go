@@ -147,7 +147,7 @@ func (p *plan) takeKeys(table string, read func(scan keyScanner) (keyLoad, error
 }
 
 // keyLoad is the key set of a table as read from the database, with the
-// number of rows read and of those which are current. Empty tells that
+// number of rows read and of those which are current. Empty is set when
 // the table had no rows.
 type keyLoad struct {
 	set              *keySet

@@ -21,7 +21,7 @@ type pgApply struct {
 	now    time.Time
 	worker *pgWorker
 
-	reader         *keyReader          // reads the key sets ahead; nil: none
+	reader         *keyReader          // reads the key sets ahead, or nil
 	direct         map[*fileState]bool // files copied into their empty tables
 	traineesStaged bool                // stage_trainees holds trainees to merge
 }
