@@ -2,9 +2,6 @@ package importer
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"strings"
 	"testing"
 
 	"github.com/uptrace/bun/dialect"
@@ -134,36 +131,4 @@ func TestFirstImportDropsTimestampDefaults(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestKeysReadWithoutSecondConnection imports a package once with its
-// keys read ahead on a second connection and once with that connection
-// failing, which reads them on the import's own: both give the same
-// records.
-func TestKeysReadWithoutSecondConnection(t *testing.T) {
-	var dumps []string
-	for _, second := range []bool{true, false} {
-		dialects(t, func(t *testing.T, tdb testDB) {
-			if tdb.db.Dialect().Name() != dialect.PG {
-				return
-			}
-			var logs strings.Builder
-			im := newTestImporter(t, tdb.db, tdb.dsn)
-			im.log = slog.New(slog.NewTextHandler(&logs, nil))
-			fixClock(im)
-			importPackageAs(t, im, basePackage(), schema.OutcomeApplied)
-			if !second {
-				im.opts.keyReaderURL = "postgres://postgres@127.0.0.1:1/none?connect_timeout=5"
-			}
-			res := importPackageAs(t, im, nextPackage(t), schema.OutcomeApplied)
-			warned := strings.Contains(logs.String(), "second import connection failed")
-			if warned == second {
-				t.Errorf("second connection works: %v, but warning logged: %v:\n%s", second, warned, logs.String())
-			}
-			dumps = append(dumps, fmt.Sprintf("%+v\n%s", res.Files, dumpTables(t, tdb.db)))
-		})
-	}
-	if len(dumps) == 2 && dumps[0] != dumps[1] {
-		t.Errorf("records differ without the second connection:\nwith:\n%s\nwithout:\n%s", dumps[0], dumps[1])
-	}
 }
